@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint lab bench clean
+.PHONY: help setup book test unit lint browser browser-deps lab bench clean
 .DEFAULT_GOAL := help
 
 help:
@@ -39,9 +39,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lib tests bench
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --ignore=tests/browser
 
-test: lint unit book
+# Browser tests need Chromium: Debian's package (Playwright's own browser download is not used).
+browser-deps:
+	@command -v chromium >/dev/null || command -v "$$GDLAB_CHROMIUM" >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+browser: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q tests/browser
+
+test: lint unit book browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
