@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint browser browser-deps lab bench clean
+.PHONY: help setup book test unit lint browser browser-deps lab bench notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make test   lint, unit tests and a full book build"
 	@echo "make lab    JupyterLab on the project; MyST pages open as notebooks"
 	@echo "make bench  print the benchmark figures (bench/*.py)"
+	@echo "make notebooks  .ipynb twins of the pages in _build/notebooks (for the Colab buttons)"
 	@echo "make clean  remove the build and the execution cache"
 
 # The virtual environment, the pinned requirements and gdlab (editable); redone when a pin changes.
@@ -35,8 +36,8 @@ book: $(STAMP)
 	@echo "Website built: open file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests bench
-	$(BIN)/ruff format --check lib tests bench
+	$(BIN)/ruff check lib tests bench tools _ext
+	$(BIN)/ruff format --check lib tests bench tools _ext
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --ignore=tests/browser
@@ -58,6 +59,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/make_notebooks.py _build/notebooks
 
 clean:
 	rm -rf _build .jupyter_cache
