@@ -159,11 +159,13 @@ class MSELoss:
         params = self.net.layers(w)
         dirs = self.net.layers(v)
         n_layers = len(params)
-        # forward: a_l and R{a_l}
-        acts, r_acts = [self.X], [np.zeros_like(self.X)]
+        # forward: a_l and R{a_l}; the inputs do not depend on w, so R{a_0} = 0 is skipped
+        acts, r_acts = [self.X], [None]
         for l, ((W, b), (V, c)) in enumerate(zip(params, dirs, strict=True)):
             z = acts[-1] @ W.T + b
-            r_z = r_acts[-1] @ W.T + acts[-1] @ V.T + c
+            r_z = acts[-1] @ V.T + c
+            if l > 0:
+                r_z += r_acts[-1] @ W.T
             if l == n_layers - 1:
                 acts.append(z)
                 r_acts.append(r_z)
@@ -178,7 +180,10 @@ class MSELoss:
         for l in range(n_layers - 1, -1, -1):
             w_slice, b_slice, _ = self.net._slices[l]
             a_prev, r_a_prev = acts[l], r_acts[l]
-            hv[w_slice] = (r_delta.T @ a_prev + delta.T @ r_a_prev).ravel()
+            hv_W = r_delta.T @ a_prev
+            if l > 0:
+                hv_W += delta.T @ r_a_prev
+            hv[w_slice] = hv_W.ravel()
             hv[b_slice] = r_delta.sum(axis=0)
             if l > 0:
                 W, V = params[l][0], dirs[l][0]
