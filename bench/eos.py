@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from gdlab.curvature import lanczos
 from gdlab.experiments import edge_of_stability, eos_failures, eos_statistics
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from gdlab.curvature import hvp_operator, lanczos, power_iteration, sharpness
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
 

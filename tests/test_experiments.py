@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+
 from gdlab.experiments import (
     DEFAULT_LRS,
     EoSResult,
@@ -27,7 +28,7 @@ from gdlab.experiments import (
 
 
 class Quadratic:
-    """f(w) = 1/2 w^T diag(lams) w, with value and grad only (no value_and_grad)."""
+    """f(w) = 1/2 w^T diag(lams) w, written out here as an independent reference."""
 
     def __init__(self, lams):
         self.lams = np.asarray(lams, dtype=float)

@@ -2,7 +2,10 @@
 
 import numpy as np
 import pytest
+
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
+from gdlab.optim import GD, SGD, run
+from gdlab.problems import Problem
 
 
 def tiny_problem(depth=2, width=4, n=12, n_in=3, n_out=2, seed=0):
@@ -129,7 +132,7 @@ def test_exact_and_finite_difference_hvp_agree_on_a_real_sized_network():
 def test_hess_refuses_large_networks_and_loss_checks_shapes():
     X, Y = gaussian_clusters(n=10, seed=0)
     problem = MSELoss(TanhMLP(20, 10, width=32, depth=1), X, Y)
-    with pytest.raises(ValueError, match="max_dim"):
+    with pytest.raises(ValueError, match="hess_max_dim"):
         problem.hess(problem.net.init(0))
     with pytest.raises(ValueError, match="columns"):
         MSELoss(TanhMLP(19, 10), X, Y)
@@ -137,6 +140,38 @@ def test_hess_refuses_large_networks_and_loss_checks_shapes():
         MSELoss(TanhMLP(20, 10), X, Y[:-1])
     with pytest.raises(ValueError, match="shape"):
         problem.value(np.zeros(3))
+
+
+# --- the Problem interface --------------------------------------------------------------------
+
+
+def test_the_loss_is_a_problem_that_gdlab_optim_can_run():
+    problem, w = tiny_problem(depth=2, width=5, n=30)
+    assert isinstance(problem, Problem)
+    assert problem.minimizer is None and problem.optimal_value is None
+    trace = run(GD(lr=0.5), problem, w, steps=50)
+    # an independent loop written here, with the gradient checked above
+    expected = w.copy()
+    for _ in range(50):
+        expected = expected - 0.5 * problem.grad(expected)
+    np.testing.assert_allclose(trace.iterates[-1], expected, rtol=1e-12, atol=1e-14)
+    assert trace.values[-1] < trace.values[0]
+    with pytest.raises(ValueError, match="read-only"):
+        problem.X[0, 0] = 1.0
+
+
+def test_stochastic_gradient_is_the_gradient_on_the_drawn_examples():
+    problem, w = tiny_problem(n=12)
+    everything = problem.stochastic_grad(w, 12, np.random.default_rng(0), replace=False)
+    np.testing.assert_allclose(everything, problem.grad(w), rtol=1e-12, atol=1e-15)
+    rows = np.random.default_rng(1).choice(12, size=4, replace=True)
+    subset = MSELoss(problem.net, problem.X[rows], problem.Y[rows])
+    np.testing.assert_allclose(
+        problem.stochastic_grad(w, 4, np.random.default_rng(1)), subset.grad(w), rtol=1e-12
+    )
+    assert run(SGD(lr=0.1, batch_size=4, seed=0), problem, w, 5).values.shape == (6,)
+    with pytest.raises(ValueError, match="exceeds"):
+        problem.stochastic_grad(w, 13, np.random.default_rng(0), replace=False)
 
 
 # --- the data ---------------------------------------------------------------------------------

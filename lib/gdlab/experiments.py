@@ -17,6 +17,7 @@ import numpy as np
 from gdlab import _checks
 from gdlab.curvature import lanczos
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
+from gdlab.optim import GD
 
 __all__ = [
     "SharpnessTrace",
@@ -96,9 +97,12 @@ def gd_with_sharpness(
 ) -> SharpnessTrace:
     """Full-batch GD ``w_{t+1} = w_t - eta grad L(w_t)`` (Eq. 4.2), tracking the sharpness.
 
+    The update is :class:`gdlab.optim.GD`'s; this loop adds the measurements, which
+    :func:`gdlab.optim.run` does not make.
+
     Parameters
     ----------
-    problem : object with ``value_and_grad(w)`` (or ``value`` and ``grad``) and ``hvp(w, v)``
+    problem : object with ``dim``, ``value(w)``, ``grad(w)`` and ``hvp(w, v)``
     w0 : array
     lr : float
         The step size ``eta``.
@@ -119,31 +123,28 @@ def gd_with_sharpness(
     steps = _checks.positive_int("steps", steps)
     every = _checks.positive_int("every", every)
     w = _checks.vector("w0", w0, problem.dim).copy()
-    if hasattr(problem, "value_and_grad"):
-        value_and_grad = problem.value_and_grad
-    else:
+    w_next = np.empty_like(w)
+    gd = GD(lr=lr)
 
-        def value_and_grad(w):
-            return problem.value(w), problem.grad(w)
-
-    def hvp_at_w(u):  # w is updated in place, so this is always the current point
+    def hvp_at_w(u):  # reads the name w when called, so always the current iterate
         return problem.hvp(w, u)
 
     losses = np.full(steps + 1, np.nan)
     measured = np.arange(0, steps + 1, every)
     sharp = np.full(measured.shape, np.nan)
     v, n_hvps = None, 0
-    for t in range(steps + 1):
-        if t % every == 0:
-            result = lanczos(hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed)
-            sharp[t // every], v = result.eigenvalue, result.vector
-            n_hvps += result.n_matvecs
-        loss, g = value_and_grad(w)
-        losses[t] = loss
-        if not np.isfinite(loss):
-            break
-        if t < steps:
-            w -= lr * g
+    with np.errstate(over="ignore", invalid="ignore"):  # a divergent run ends with inf/NaN
+        for t in range(steps + 1):
+            losses[t] = problem.value(w) if np.isfinite(w).all() else np.nan
+            if not np.isfinite(losses[t]):
+                break
+            if t % every == 0:
+                result = lanczos(hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed)
+                sharp[t // every], v = result.eigenvalue, result.vector
+                n_hvps += result.n_matvecs
+            if t < steps:
+                gd.step(w, problem, out=w_next)
+                w, w_next = w_next, w
     return SharpnessTrace(lr, losses, measured, sharp, n_hvps)
 
 

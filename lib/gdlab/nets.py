@@ -1,8 +1,8 @@
 """A small fully connected tanh network in NumPy, its MSE loss, and synthetic data.
 
-The loss is a :mod:`gdlab.problems`-style problem of the flat parameter vector ``w``: it has
-``dim``, ``value(w)``, ``grad(w)``, ``hvp(w, v)`` and (for tiny networks only) ``hess(w)``, so
-the optimizers and the curvature tools can use it like any other objective.
+The loss is a :class:`gdlab.problems.Problem` of the flat parameter vector ``w``: it has
+``dim``, ``value(w)``, ``grad(w)``, ``hvp(w, v)``, ``stochastic_grad`` and (for tiny networks
+only) ``hess(w)``, so the optimizers and the curvature tools use it like any other objective.
 
 The gradient is hand-written backpropagation (Chapter 3). The exact Hessian-vector product is
 forward-over-reverse differentiation, Pearlmutter's R-operator: push the directional derivative
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab import _checks
+from gdlab.problems import Problem
 
 __all__ = ["TanhMLP", "MSELoss", "gaussian_clusters"]
 
@@ -88,12 +89,16 @@ class TanhMLP:
         return acts
 
 
-class MSELoss:
+class MSELoss(Problem):
     """Mean squared error of a :class:`TanhMLP` on a fixed data set, as a function of ``w``.
 
     ``L(w) = 1/(2n) * sum_i ||f(x_i; w) - y_i||^2``: summed over outputs, averaged over the
     ``n`` examples. (Averaging over the outputs too would divide the loss, its gradient and
     its Hessian, hence the sharpness, by the number of outputs.)
+
+    A :class:`gdlab.problems.Problem`, so ``gdlab.optim`` and ``gdlab.curvature`` take it like
+    any other objective. ``hess`` is built by finite differences and only for tiny networks
+    (at most ``hess_max_dim`` parameters); use ``hvp`` otherwise.
 
     Parameters
     ----------
@@ -101,6 +106,9 @@ class MSELoss:
     X : array, shape (n, net.sizes[0])
     Y : array, shape (n, net.sizes[-1])
     """
+
+    #: Largest number of parameters for which ``hess`` builds the full matrix.
+    hess_max_dim = 500
 
     def __init__(self, net: TanhMLP, X, Y):
         X = _checks.finite_array("X", X, ndim=2)
@@ -112,50 +120,77 @@ class MSELoss:
             )
         if X.shape[0] != Y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
-        self.net, self.X, self.Y = net, X, Y
+        self.net = net
+        self.X, self.Y = X.copy(), Y.copy()
+        for array in (self.X, self.Y):
+            array.setflags(write=False)
         self.n = X.shape[0]
         self.dim = net.n_params
 
     def __repr__(self) -> str:
         return f"MSELoss({self.net!r}, n={self.n})"
 
-    def _w(self, w):
-        return _checks.vector("w", w, self.dim)
-
-    def value(self, w) -> float:
-        """The loss ``L(w)``."""
-        residual = self.net.forward(self._w(w), self.X) - self.Y
-        return 0.5 * float(np.sum(residual**2)) / self.n
-
-    def grad(self, w) -> np.ndarray:
-        """The gradient by backpropagation."""
-        return self.value_and_grad(w)[1]
-
     def value_and_grad(self, w) -> tuple[float, np.ndarray]:
         """``(L(w), grad L(w))`` from one forward and one backward pass."""
-        w = self._w(w)
-        acts = self.net._forward(w, self.X)
-        residual = acts[-1] - self.Y
+        return self._value_and_grad(self._check_w(w), self.X, self.Y)
+
+    def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
+        """The same loss's gradient on ``batch_size`` examples drawn by ``rng`` (Section 4.2)."""
+        w = self._check_w(w)
+        batch_size = _checks.positive_int("batch_size", batch_size)
+        if not replace and batch_size > self.n:
+            raise ValueError(f"batch_size={batch_size} exceeds n={self.n} without replacement")
+        rows = rng.choice(self.n, size=batch_size, replace=bool(replace))
+        return self._value_and_grad(w, self.X[rows], self.Y[rows])[1]
+
+    def hvp_fd(self, w, v, rel_step: float = 1e-5) -> np.ndarray:
+        """Hessian-vector product by central differences of the gradient.
+
+        ``(grad(w + h v) - grad(w - h v)) / (2h)`` with ``h = rel_step * max(1, ||w||) / ||v||``,
+        so the parameters move by ``rel_step`` relative to their size. The error is
+        ``O(h^2)`` from truncation plus ``O(eps / h)`` from rounding.
+        """
+        w = self._check_w(w)
+        v = _checks.vector("v", v, self.dim)
+        rel_step = _checks.positive("rel_step", rel_step)
+        v_norm = np.linalg.norm(v)
+        if v_norm == 0:
+            return np.zeros_like(w)
+        h = rel_step * max(1.0, np.linalg.norm(w)) / v_norm
+        return (self._grad(w + h * v) - self._grad(w - h * v)) / (2 * h)
+
+    # -- the Problem interface ------------------------------------------------------------------
+
+    def _value(self, w):
+        residual = self.net.forward(w, self.X) - self.Y
+        return 0.5 * float(np.sum(residual**2)) / self.n
+
+    def _grad(self, w):
+        return self._value_and_grad(w, self.X, self.Y)[1]
+
+    def _value_and_grad(self, w, X, Y):
+        """Backpropagation on the examples ``(X, Y)``."""
+        acts = self.net._forward(w, X)
+        residual = acts[-1] - Y
+        n = X.shape[0]
         g = np.empty_like(w)
-        delta = residual / self.n  # dL/dz_L
+        delta = residual / n  # dL/dz_L
         params = self.net.layers(w)
         for l in range(len(params) - 1, -1, -1):
             w_slice, b_slice, _ = self.net._slices[l]
             a_prev = acts[l]
-            g[w_slice] = (delta.T @ a_prev).ravel()
-            g[b_slice] = delta.sum(axis=0)
+            g[w_slice] = (delta.T @ a_prev).ravel()  # dL/dW_l
+            g[b_slice] = delta.sum(axis=0)  # dL/db_l
             if l > 0:
-                delta = (delta @ params[l][0]) * (1.0 - a_prev**2)
-        return 0.5 * float(np.sum(residual**2)) / self.n, g
+                delta = (delta @ params[l][0]) * (1.0 - a_prev**2)  # tanh' = 1 - tanh^2
+        return 0.5 * float(np.sum(residual**2)) / n, g
 
-    def hvp(self, w, v) -> np.ndarray:
+    def _hvp(self, w, v):
         """Exact Hessian-vector product ``H(w) v`` by the R-operator (forward-over-reverse).
 
         The forward pass carries ``R{a_l}`` next to ``a_l``; backpropagation then carries
         ``R{delta_l}`` next to ``delta_l``, and ``R{grad}`` is read off like the gradient.
         """
-        w = self._w(w)
-        v = _checks.vector("v", v, self.dim)
         params = self.net.layers(w)
         dirs = self.net.layers(v)
         n_layers = len(params)
@@ -194,36 +229,16 @@ class MSELoss:
                 r_delta = r_back * slope - 2.0 * back * a_prev * r_a_prev
         return hv
 
-    def hvp_fd(self, w, v, rel_step: float = 1e-5) -> np.ndarray:
-        """Hessian-vector product by central differences of the gradient.
-
-        ``(grad(w + h v) - grad(w - h v)) / (2h)`` with ``h = rel_step * max(1, ||w||) / ||v||``,
-        so the parameters move by ``rel_step`` relative to their size. The error is
-        ``O(h^2)`` from truncation plus ``O(eps / h)`` from rounding.
-        """
-        w = self._w(w)
-        v = _checks.vector("v", v, self.dim)
-        rel_step = _checks.positive("rel_step", rel_step)
-        v_norm = np.linalg.norm(v)
-        if v_norm == 0:
-            return np.zeros_like(w)
-        h = rel_step * max(1.0, np.linalg.norm(w)) / v_norm
-        return (self.grad(w + h * v) - self.grad(w - h * v)) / (2 * h)
-
-    def hess(self, w, rel_step: float = 1e-5, max_dim: int = 500) -> np.ndarray:
-        """The full Hessian by central differences of the gradient, for tiny networks only.
-
-        Column ``j`` is ``hvp_fd(w, e_j)``; the result is symmetrised. Refuses networks with
-        more than ``max_dim`` parameters (the cost is ``2 * dim`` gradients).
-        """
-        w = self._w(w)
-        if self.dim > max_dim:
+    def _hess(self, w):
+        """The full Hessian, column ``j`` = ``hvp_fd(w, e_j)``, symmetrised (tiny nets only)."""
+        if self.dim > self.hess_max_dim:
             raise ValueError(
-                f"hess builds a {self.dim} x {self.dim} matrix column by column; it is meant "
-                f"for networks with at most max_dim={max_dim} parameters. Use hvp instead."
+                f"hess builds a {self.dim} x {self.dim} matrix from 2 * {self.dim} gradients; "
+                f"it is meant for networks with at most hess_max_dim={self.hess_max_dim} "
+                f"parameters. Use hvp instead."
             )
         eye = np.eye(self.dim)
-        H = np.column_stack([self.hvp_fd(w, eye[j], rel_step) for j in range(self.dim)])
+        H = np.column_stack([self.hvp_fd(w, eye[j]) for j in range(self.dim)])
         return (H + H.T) / 2
 
 
