@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint browser browser-deps lab bench notebooks clean
+.PHONY: help setup book test unit lint browser browser-deps system-deps lab bench notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -39,15 +39,23 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench tools _ext
 	$(BIN)/ruff format --check lib tests bench tools _ext
 
-unit: $(STAMP)
+unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q --ignore=tests/browser
 
-# Browser tests need Chromium: Debian's package (Playwright's own browser download is not used).
-browser-deps:
-	@command -v chromium >/dev/null || command -v "$$GDLAB_CHROMIUM" >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+# System packages the tests need, from Debian: Chromium for the browser tests (Playwright's own
+# browser download is not used) and Node.js, which runs the explorer's JavaScript core against
+# gdlab.optim in the unit tests. Installed only when missing.
+system-deps:
+	@missing=; \
+	command -v chromium >/dev/null || command -v "$$GDLAB_CHROMIUM" >/dev/null || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+browser-deps: system-deps
 
 browser: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q tests/browser
