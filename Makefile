@@ -55,7 +55,7 @@ browser: $(STAMP) browser-deps
 test: lint unit book browser
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done

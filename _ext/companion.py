@@ -4,6 +4,8 @@
 - sphinx-thebe registers its inline configuration script on every ``env-before-read-docs``, so a
   page can carry it twice ("Identifier 'THEBE_JS_URL' has already been declared"): scripts are
   de-duplicated per page;
+- the "download .ipynb" button serves the notebook myst-nb saves, which in cache mode has no
+  outputs: the outputs are merged back from the execution cache when the build finishes;
 - Colab opens only ``.ipynb`` files from GitHub, while the pages are MyST ``.md``: the Colab button
   is pointed at the paired notebook on the branch ``companion_notebooks_branch``, which
   ``make notebooks`` fills (see CONTRIBUTING.md, "Publishing").
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 
 def _page_context(app, pagename, templatename, context, doctree):
@@ -46,9 +49,31 @@ def _colab_to_notebook(app, pagename, templatename, context, doctree):
     rewrite(context.get("header_buttons", []))
 
 
+def _downloads_with_outputs(app, exception):
+    """Give every downloadable notebook (``_sources/**/*.ipynb``) its executed outputs."""
+    if exception is not None or app.builder.format != "html":
+        return
+    # myst-nb keeps the resolved path in its environment config (default: _build/.jupyter_cache).
+    cache_path = app.env.mystnb_config.execution_cache_path
+    if not cache_path or not Path(cache_path).exists():
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    for path in Path(app.outdir, "_sources").rglob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        try:
+            _, merged = cache.merge_match_into_notebook(notebook)
+        except KeyError:
+            continue  # not executed through the cache (e.g. execution turned off)
+        nbformat.write(merged, path)
+
+
 def setup(app):
     app.add_config_value("companion_notebooks_branch", "notebooks", "html")
     app.connect("html-page-context", _page_context, priority=100)
     # After sphinx-book-theme has built its launch buttons (priority 501).
     app.connect("html-page-context", _colab_to_notebook, priority=600)
+    app.connect("build-finished", _downloads_with_outputs)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,15 +5,18 @@ set -euo pipefail
 MATHJAX=3.2.2
 HTML_MANAGER=1.0.15
 REQUIREJS=2.3.8
+# anywidget's front end must match the Python package pinned in requirements.txt (tests check it).
+ANYWIDGET=0.11.0
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/assets/vendor"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent "mathjax@$MATHJAX" "@jupyter-widgets/html-manager@$HTML_MANAGER" "requirejs@$REQUIREJS" >/dev/null
+npm pack --silent "mathjax@$MATHJAX" "@jupyter-widgets/html-manager@$HTML_MANAGER" "requirejs@$REQUIREJS" \
+  "anywidget@$ANYWIDGET" >/dev/null
 for tarball in *.tgz; do mkdir -p "${tarball%.tgz}"; tar xzf "$tarball" -C "${tarball%.tgz}"; done
-rm -rf "$out/mathjax" "$out/html-manager" "$out/requirejs"
-mkdir -p "$out/mathjax" "$out/html-manager" "$out/requirejs"
+rm -rf "$out/mathjax" "$out/html-manager" "$out/requirejs" "$out/anywidget"
+mkdir -p "$out/mathjax" "$out/html-manager" "$out/requirejs" "$out/anywidget"
 # MathJax: the CommonHTML TeX bundle plus what it loads on demand (extensions, fonts, menu,
 # accessibility); the SVG and combined "full" bundles are not used by the site.
 es5="mathjax-$MATHJAX/package/es5"
@@ -26,8 +29,13 @@ cp "$dist"/embed-amd.js "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.e
 cp "$dist/embed.js.LICENSE.txt" "$out/html-manager/THIRD-PARTY-LICENSES.txt"
 # require.js, minified by nothing: the registry's require.js is the reference build.
 cp "requirejs-$REQUIREJS/package/require.js" "$out/requirejs/require.js"
+# anywidget's AMD front end (the module "anywidget" that saved widget state names): the html
+# manager asks require.js for it, and assets/js/widgets-offline.js maps that name to this file.
+cp "anywidget-$ANYWIDGET/package/dist/index.js" "$out/anywidget/index.js"
+cp "anywidget-$ANYWIDGET/package/LICENSE" "$out/anywidget/LICENSE"
 node -e "for (const p of process.argv.slice(1)) { const j = require(p); console.log(j.name + '@' + j.version + '  license: ' + j.license); }" \
   "$work/mathjax-$MATHJAX/package/package.json" \
   "$work/jupyter-widgets-html-manager-$HTML_MANAGER/package/package.json" \
-  "$work/requirejs-$REQUIREJS/package/package.json" > "$out/VERSIONS.txt"
+  "$work/requirejs-$REQUIREJS/package/package.json" \
+  "$work/anywidget-$ANYWIDGET/package/package.json" > "$out/VERSIONS.txt"
 echo "vendored into $out:"; cat "$out/VERSIONS.txt"

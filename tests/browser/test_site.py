@@ -78,7 +78,12 @@ def test_internal_links_and_anchors_resolve():
                 continue
             file_part, anchor = urldefrag(target)
             file_part = urlparse(file_part).path
-            file_path = (source.parent / unquote(file_part)).resolve() if file_part else source
+            if not file_part:
+                file_path = source
+            elif file_part.startswith("/"):  # root-relative, as on the 404 page
+                file_path = (SITE / unquote(file_part).lstrip("/")).resolve()
+            else:
+                file_path = (source.parent / unquote(file_part)).resolve()
             if file_path.is_dir():
                 file_path = file_path / "index.html"
             if not file_path.exists():

@@ -1,0 +1,347 @@
+"""The edge-of-stability experiment (Section 4.7; Cohen et al., ICLR 2021), and its plots.
+
+Full-batch gradient descent on :class:`gdlab.nets.MSELoss` at a few step sizes ``eta``,
+recording the loss at every step and the sharpness ``lambda_max(H)`` every few steps (warm-started
+Lanczos on exact Hessian-vector products), plus one run with a small step standing in for
+gradient flow. The runner returns arrays and prints nothing; :func:`eos_statistics` reduces a run
+to the numbers the page asserts; the ``plot_*`` helpers draw on a given axes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from gdlab import _checks
+from gdlab.curvature import lanczos
+from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
+from gdlab.optim import GD
+
+__all__ = [
+    "SharpnessTrace",
+    "EoSResult",
+    "gd_with_sharpness",
+    "edge_of_stability",
+    "eos_statistics",
+    "eos_failures",
+    "plot_loss",
+    "plot_sharpness",
+    "plot_sharpness_vs_time",
+]
+
+#: Default step sizes, chosen so that ``2/eta`` = 6, 8, 10.
+DEFAULT_LRS = (2 / 6, 2 / 8, 2 / 10)
+
+
+class SharpnessTrace(NamedTuple):
+    """One gradient-descent run.
+
+    Attributes
+    ----------
+    lr : float
+        The step size ``eta``.
+    losses : ndarray, shape (steps + 1,)
+        ``L(w_t)`` for ``t = 0, ..., steps``.
+    sharpness_steps : ndarray of int
+        The steps ``t`` at which the sharpness was measured (``0, every, 2 * every, ...``).
+    sharpness : ndarray
+        ``lambda_max(H(w_t))`` at those steps.
+    n_hvps : int
+        Hessian-vector products spent on the sharpness.
+    """
+
+    lr: float
+    losses: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+    n_hvps: int
+
+    @property
+    def threshold(self) -> float:
+        """The stability threshold ``2/eta`` of the quadratic model (Section 4.4)."""
+        return 2.0 / self.lr
+
+
+class EoSResult(NamedTuple):
+    """The experiment: GD runs at several step sizes and a small-step (gradient-flow) run.
+
+    Attributes
+    ----------
+    runs : tuple of SharpnessTrace
+        One per step size, in the order given.
+    flow : SharpnessTrace or None
+        The small-step run standing in for gradient flow.
+    settings : dict
+        Every setting needed to reproduce the result.
+    cpu_seconds : float
+        Process CPU time spent.
+    """
+
+    runs: tuple
+    flow: SharpnessTrace | None
+    settings: dict
+    cpu_seconds: float
+
+
+def gd_with_sharpness(
+    problem,
+    w0,
+    lr: float,
+    steps: int,
+    every: int = 10,
+    tol: float = 1e-3,
+    max_iter: int = 20,
+    seed: int = 0,
+) -> SharpnessTrace:
+    """Full-batch GD ``w_{t+1} = w_t - eta grad L(w_t)`` (Eq. 4.2), tracking the sharpness.
+
+    The update is :class:`gdlab.optim.GD`'s; this loop adds the measurements, which
+    :func:`gdlab.optim.run` does not make.
+
+    Parameters
+    ----------
+    problem : object with ``dim``, ``value(w)``, ``grad(w)`` and ``hvp(w, v)``
+    w0 : array
+    lr : float
+        The step size ``eta``.
+    steps : int
+    every : int
+        Measure the sharpness at steps ``0, every, 2 * every, ...``.
+    tol, max_iter : float, int
+        Passed to :func:`gdlab.curvature.lanczos`; each call starts from the previous top
+        eigenvector, which typically needs only a few Hessian-vector products.
+    seed : int
+        Seed of the first Lanczos start vector.
+
+    Notes
+    -----
+    The run stops early (the remaining losses are NaN) if the loss becomes non-finite.
+    """
+    lr = _checks.positive("lr", lr)
+    steps = _checks.positive_int("steps", steps)
+    every = _checks.positive_int("every", every)
+    w = _checks.vector("w0", w0, problem.dim).copy()
+    w_next = np.empty_like(w)
+    gd = GD(lr=lr)
+
+    def hvp_at_w(u):  # reads the name w when called, so always the current iterate
+        return problem.hvp(w, u)
+
+    losses = np.full(steps + 1, np.nan)
+    measured = np.arange(0, steps + 1, every)
+    sharp = np.full(measured.shape, np.nan)
+    v, n_hvps = None, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # a divergent run ends with inf/NaN
+        for t in range(steps + 1):
+            losses[t] = problem.value(w) if np.isfinite(w).all() else np.nan
+            if not np.isfinite(losses[t]):
+                break
+            if t % every == 0:
+                result = lanczos(hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed)
+                sharp[t // every], v = result.eigenvalue, result.vector
+                n_hvps += result.n_matvecs
+            if t < steps:
+                gd.step(w, problem, out=w_next)
+                w, w_next = w_next, w
+    return SharpnessTrace(lr, losses, measured, sharp, n_hvps)
+
+
+def edge_of_stability(
+    lrs=DEFAULT_LRS,
+    steps: int = 4000,
+    flow_lr: float | None = 0.04,
+    flow_time: float = 400.0,
+    flow_every: int = 50,
+    width: int = 32,
+    depth: int = 3,
+    n: int = 300,
+    spread: float = 2.0,
+    seed: int = 0,
+    every: int = 10,
+) -> EoSResult:
+    """Reproduce the edge of stability on a small tanh network.
+
+    Data: :func:`gdlab.nets.gaussian_clusters` (``n`` points in 20-D, 10 classes, noise
+    ``spread``). Network: :class:`gdlab.nets.TanhMLP` with ``depth`` hidden layers of ``width``.
+    Loss: :class:`gdlab.nets.MSELoss`. The same ``seed`` draws the data and the initialisation,
+    and every run starts from the same ``w0``.
+
+    The defaults (``n=300``, ``width=32``) keep each matrix product small (``n * width^2``
+    multiply-adds, under half a million), where OpenBLAS stays on one thread. Larger products
+    get several threads, which on a small shared machine can spin idle and multiply the CPU
+    time: ``width=48, n=500`` was measured 8-10 times slower than with one thread.
+
+    Each step size in ``lrs`` gets ``steps`` GD steps with the sharpness every ``every`` steps.
+    The gradient-flow stand-in is GD with the small step ``flow_lr`` up to time
+    ``eta * t = flow_time``, with the sharpness every ``flow_every`` steps. (``flow_lr=None``
+    skips it.)
+    """
+    lrs = tuple(_checks.positive("lrs", lr) for lr in lrs)
+    start = time.process_time()
+    X, Y = gaussian_clusters(n=n, dim=20, n_classes=10, spread=spread, seed=seed)
+    net = TanhMLP(20, 10, width=width, depth=depth)
+    problem = MSELoss(net, X, Y)
+    w0 = net.init(seed)
+    runs = tuple(gd_with_sharpness(problem, w0, lr, steps, every=every, seed=seed) for lr in lrs)
+    flow = None
+    if flow_lr is not None:
+        flow_steps = int(round(_checks.positive("flow_time", flow_time) / flow_lr))
+        flow = gd_with_sharpness(problem, w0, flow_lr, flow_steps, every=flow_every, seed=seed)
+    settings = dict(
+        lrs=lrs,
+        steps=steps,
+        every=every,
+        flow_lr=flow_lr,
+        flow_time=flow_time,
+        flow_every=flow_every,
+        width=width,
+        depth=depth,
+        n=n,
+        spread=spread,
+        seed=seed,
+        sizes=net.sizes,
+        n_params=net.n_params,
+    )
+    return EoSResult(runs, flow, settings, time.process_time() - start)
+
+
+def eos_statistics(run: SharpnessTrace) -> dict:
+    """The numbers that say whether a run trained at the edge of stability.
+
+    Returns a dict with
+
+    - ``initial_ratio``: sharpness at step 0 divided by ``2/eta``;
+    - ``crossing_step``: first measured step with sharpness >= ``2/eta`` (None if never);
+    - ``median_ratio``: median of sharpness / (2/eta) over the second half of training;
+    - ``loss_at_crossing``, ``final_loss`` and ``loss_ratio`` = final / at crossing;
+    - ``increases_after_crossing``: number of steps ``t >= crossing`` with ``L_{t+1} > L_t``.
+    """
+    ratio = run.sharpness * run.lr / 2.0
+    steps = len(run.losses) - 1
+    above = np.nonzero(ratio >= 1.0)[0]
+    crossing = int(run.sharpness_steps[above[0]]) if above.size else None
+    second_half = run.sharpness_steps >= steps / 2
+    stats = dict(
+        lr=run.lr,
+        threshold=run.threshold,
+        initial_ratio=float(ratio[0]),
+        crossing_step=crossing,
+        median_ratio=float(np.median(ratio[second_half])),
+        final_loss=float(run.losses[-1]),
+        loss_at_crossing=None,
+        loss_ratio=None,
+        increases_after_crossing=0,
+    )
+    if crossing is not None:
+        after = run.losses[crossing:]
+        stats["loss_at_crossing"] = float(run.losses[crossing])
+        stats["loss_ratio"] = float(run.losses[-1] / run.losses[crossing])
+        stats["increases_after_crossing"] = int(np.sum(np.diff(after) > 0))
+    return stats
+
+
+def eos_failures(
+    result: EoSResult,
+    max_initial_ratio: float = 0.6,
+    median_range: tuple[float, float] = (0.95, 1.10),
+    max_loss_ratio: float = 0.2,
+    min_increases: int = 50,
+) -> list[str]:
+    """The edge-of-stability conditions that a result violates (an empty list if none).
+
+    For every step size: the sharpness starts below ``max_initial_ratio * 2/eta``; it crosses
+    ``2/eta``; its median over the second half lies in ``median_range * 2/eta``; the final loss is
+    below ``max_loss_ratio`` times the loss at the crossing, with at least ``min_increases``
+    step-to-step increases after the crossing. Across step sizes: smaller ``eta`` crosses later.
+    """
+    failures = []
+    stats = [eos_statistics(run) for run in result.runs]
+    for s in stats:
+        name = f"eta = {s['lr']:.4g}"
+        if not s["initial_ratio"] < max_initial_ratio:
+            failures.append(f"{name}: initial sharpness ratio {s['initial_ratio']:.3f}")
+        if s["crossing_step"] is None:
+            failures.append(f"{name}: sharpness never reached 2/eta")
+            continue
+        if not median_range[0] <= s["median_ratio"] <= median_range[1]:
+            failures.append(f"{name}: median ratio {s['median_ratio']:.3f} outside {median_range}")
+        if not s["loss_ratio"] < max_loss_ratio:
+            failures.append(f"{name}: final / crossing loss {s['loss_ratio']:.3f}")
+        if not s["increases_after_crossing"] >= min_increases:
+            failures.append(f"{name}: only {s['increases_after_crossing']} loss increases")
+    crossed = [s for s in stats if s["crossing_step"] is not None]
+    by_lr = sorted(crossed, key=lambda s: -s["lr"])
+    for big, small in zip(by_lr[:-1], by_lr[1:], strict=False):
+        if not small["crossing_step"] > big["crossing_step"]:
+            failures.append(
+                f"eta = {small['lr']:.4g} crossed at step {small['crossing_step']}, not after "
+                f"eta = {big['lr']:.4g} (step {big['crossing_step']})"
+            )
+    return failures
+
+
+# ---------------------------------------------------------------------------------------------
+# plots: each takes ax=None and returns the axes
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    return ax
+
+
+def _label(run):
+    return rf"$\eta = 2/{run.threshold:.3g}$"
+
+
+def plot_loss(result: EoSResult, ax=None):
+    """Training loss against step for each step size (log scale)."""
+    ax = _axes(ax)
+    for run in result.runs:
+        ax.plot(np.arange(len(run.losses)), run.losses, lw=1, label=_label(run))
+    ax.set_yscale("log")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel("training loss")
+    ax.legend()
+    return ax
+
+
+def plot_sharpness(result: EoSResult, ax=None):
+    """Sharpness against step for each step size, with its ``2/eta`` as a dashed line."""
+    ax = _axes(ax)
+    for run in result.runs:
+        (line,) = ax.plot(run.sharpness_steps, run.sharpness, lw=1, label=_label(run))
+        ax.axhline(run.threshold, color=line.get_color(), ls="--", lw=1)
+    ax.set_ylim(0, 1.15 * max(run.threshold for run in result.runs))
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"sharpness $\lambda_{\max}$")
+    return ax
+
+
+def plot_sharpness_vs_time(result: EoSResult, ax=None):
+    """Sharpness against time ``eta * t``: the GD runs and the gradient-flow stand-in."""
+    ax = _axes(ax)
+    horizon = result.flow.lr * (len(result.flow.losses) - 1) if result.flow else np.inf
+    for run in result.runs:
+        keep = run.lr * run.sharpness_steps <= horizon
+        (line,) = ax.plot(
+            run.lr * run.sharpness_steps[keep], run.sharpness[keep], lw=1, label=_label(run)
+        )
+        ax.axhline(run.threshold, color=line.get_color(), ls="--", lw=1)
+    if result.flow is not None:
+        flow = result.flow
+        ax.plot(
+            flow.lr * flow.sharpness_steps,
+            flow.sharpness,
+            color="black",
+            lw=1.5,
+            label=rf"gradient flow ($\eta = {flow.lr:.3g}$)",
+        )
+    ax.set_xlabel(r"time $\eta\, t$")
+    ax.set_ylabel(r"sharpness $\lambda_{\max}$")
+    ax.legend()
+    return ax

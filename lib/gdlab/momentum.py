@@ -1,0 +1,154 @@
+r"""Momentum written the other way round (Section 4.3), and the unrolled velocity.
+
+:class:`gdlab.optim.HeavyBall` and :class:`gdlab.optim.Nesterov` keep a velocity :math:`v`. The
+chapter first writes heavy ball without one, in terms of the last two iterates; this module has
+that *position form* of both methods, as optimizers that run with :func:`gdlab.optim.run`, so a
+page can check that the two forms produce the same iterates.
+
+Indexing. In the chapter's velocity form, :math:`v_t = \beta v_{t-1} + \eta \nabla f(w_t)` and
+:math:`w_{t+1} = w_t - v_t`: :math:`v_t` is the step *from* :math:`w_t` *to* :math:`w_{t+1}`,
+computed with the gradient at :math:`w_t`, so :math:`v_{t-1} = w_{t-1} - w_t` and the momentum
+term of the position form is :math:`\beta(w_t - w_{t-1}) = -\beta v_{t-1}`. The forms agree when
+the velocity starts at :math:`v_{-1} = 0`, which in the position form is :math:`w_{-1} = w_0`
+(the first step is a plain gradient step). :func:`unrolled_velocity` writes :math:`v_t` as the
+explicit sum :math:`\eta \sum_{i=0}^{t} \beta^{t-i} \nabla f(w_i)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab import _checks
+from gdlab.optim import Optimizer
+
+__all__ = [
+    "HeavyBallPositionForm",
+    "NesterovPositionForm",
+    "average_weights",
+    "unrolled_velocity",
+]
+
+
+class HeavyBallPositionForm(Optimizer):
+    r"""Heavy ball in the chapter's first form, with the previous iterate as state (Section 4.3).
+
+    .. math:: w_{t+1} = w_t - \eta \nabla f(w_t) + \beta (w_t - w_{t-1}), \qquad w_{-1} = w_0
+
+    Same iterates as :class:`gdlab.optim.HeavyBall` (see the module docstring for the indexing).
+    State: ``w_prev`` (:math:`w_{t-1}`, one float per parameter).
+
+    Parameters
+    ----------
+    lr : float
+        :math:`\eta > 0`.
+    beta : float, optional
+        :math:`\beta \in [0, 1)` (default 0.9).
+    batch_size, seed, replace
+        See :class:`gdlab.optim.Optimizer`.
+    """
+
+    _hyperparameters = ("lr", "beta")
+
+    def __init__(self, lr, beta=0.9, **kwargs):
+        self.beta = _checks.in_unit_interval("beta", beta)
+        super().__init__(lr, **kwargs)
+
+    def _step(self, w, problem, lr, t, out):
+        first = "w_prev" not in self._state
+        w_prev = self._state_array("w_prev", w.shape)
+        if first:
+            w_prev[...] = w  # w_{-1} = w_0: no momentum on the first step
+        g = self.gradient(w, problem)  # grad f(w_t)
+        w_next = np.multiply(-lr, g, out=out)  # -eta grad f(w_t)
+        w_next += self.beta * (w - w_prev)  # + beta (w_t - w_{t-1})
+        w_next += w  # w_{t+1}
+        w_prev[...] = w  # becomes w_{t-1} for the next step
+        return w_next
+
+
+class NesterovPositionForm(Optimizer):
+    r"""Nesterov's method with the previous iterate as state (Section 4.3).
+
+    .. math::
+        y_t = w_t + \beta (w_t - w_{t-1}), \qquad w_{t+1} = y_t - \eta \nabla f(y_t),
+        \qquad w_{-1} = w_0
+
+    The gradient is taken at the look-ahead point :math:`y_t`; since
+    :math:`w_t - w_{t-1} = -v_{t-1}`, :math:`y_t = w_t - \beta v_{t-1}` is the look-ahead point of
+    :class:`gdlab.optim.Nesterov`, and the iterates are the same. State: ``w_prev``.
+
+    Parameters
+    ----------
+    lr : float
+        :math:`\eta > 0`.
+    beta : float, optional
+        :math:`\beta \in [0, 1)` (default 0.9).
+    batch_size, seed, replace
+        See :class:`gdlab.optim.Optimizer`.
+    """
+
+    _hyperparameters = ("lr", "beta")
+
+    def __init__(self, lr, beta=0.9, **kwargs):
+        self.beta = _checks.in_unit_interval("beta", beta)
+        super().__init__(lr, **kwargs)
+
+    def _step(self, w, problem, lr, t, out):
+        first = "w_prev" not in self._state
+        w_prev = self._state_array("w_prev", w.shape)
+        if first:
+            w_prev[...] = w  # w_{-1} = w_0
+        lookahead = w + self.beta * (w - w_prev)  # y_t = w_t + beta (w_t - w_{t-1})
+        g = self.gradient(lookahead, problem)  # grad f(y_t)
+        w_next = np.multiply(-lr, g, out=out)  # -eta grad f(y_t)
+        w_next += lookahead  # w_{t+1} = y_t - eta grad f(y_t)
+        w_prev[...] = w
+        return w_next
+
+
+def unrolled_velocity(gradients, lr, beta) -> np.ndarray:
+    r"""The velocities :math:`v_t = \eta \sum_{i=0}^{t} \beta^{t-i} g_i` as explicit sums.
+
+    The closed form of the recursion :math:`v_t = \beta v_{t-1} + \eta g_t`, :math:`v_{-1} = 0`,
+    computed term by term (not by the recursion) for every t.
+
+    Parameters
+    ----------
+    gradients : array_like, shape (T, d)
+        :math:`g_0, \dots, g_{T-1}`, the gradients at :math:`w_0, \dots, w_{T-1}`.
+    lr : float
+        :math:`\eta > 0`.
+    beta : float
+        :math:`\beta \in [0, 1)`.
+
+    Returns
+    -------
+    ndarray, shape (T, d)
+        Row t is :math:`v_t`.
+    """
+    gradients = _checks.finite_array("gradients", gradients, ndim=2)
+    lr = _checks.positive("lr", lr)
+    beta = _checks.in_unit_interval("beta", beta)
+    steps = gradients.shape[0]
+    lags = np.arange(steps)[:, None] - np.arange(steps)[None, :]  # t - i
+    weights = np.where(lags >= 0, beta ** np.maximum(lags, 0), 0.0)  # beta^(t-i) for i <= t
+    return lr * weights @ gradients
+
+
+def average_weights(t, beta) -> np.ndarray:
+    r"""The weights of :math:`g_0, \dots, g_t` in :math:`v_t` normalised to sum to 1.
+
+    :math:`v_t = \eta\, \frac{1 - \beta^{t+1}}{1 - \beta} \sum_{i=0}^t a_i g_i` with
+    :math:`a_i = \frac{(1-\beta)\beta^{t-i}}{1-\beta^{t+1}}`: the velocity is a multiple of a
+    weighted *average* of past gradients whose weights fall geometrically into the past.
+    ``beta = 0`` gives all weight to :math:`g_t`.
+
+    Returns
+    -------
+    ndarray, shape (t + 1,)
+        :math:`a_0, \dots, a_t`.
+    """
+    t = _checks.non_negative_int("t", t)
+    beta = _checks.in_unit_interval("beta", beta)
+    raw = beta ** (t - np.arange(t + 1, dtype=np.float64))
+    return raw / raw.sum()

@@ -1,0 +1,276 @@
+"""A small fully connected tanh network in NumPy, its MSE loss, and synthetic data.
+
+The loss is a :class:`gdlab.problems.Problem` of the flat parameter vector ``w``: it has
+``dim``, ``value(w)``, ``grad(w)``, ``hvp(w, v)``, ``stochastic_grad`` and (for tiny networks
+only) ``hess(w)``, so the optimizers and the curvature tools use it like any other objective.
+
+The gradient is hand-written backpropagation (Chapter 3). The exact Hessian-vector product is
+forward-over-reverse differentiation, Pearlmutter's R-operator: push the directional derivative
+``R{.} = d/dr (.)(w + r v) at r = 0`` through the forward pass and then through backpropagation.
+It costs about two gradients and never forms the Hessian.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab import _checks
+from gdlab.problems import Problem
+
+__all__ = ["TanhMLP", "MSELoss", "gaussian_clusters"]
+
+
+class TanhMLP:
+    """A fully connected network with tanh hidden layers, biases, and a linear output layer.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output sizes.
+    width : int
+        Units in each hidden layer.
+    depth : int
+        Number of hidden layers (``depth=0`` is a linear model).
+
+    Notes
+    -----
+    The parameters live in one flat vector, layer by layer: the weight matrix ``W_l`` (shape
+    ``(fan_out, fan_in)``, row-major) followed by the bias ``b_l``. Layer ``l`` computes
+    ``z_l = a_{l-1} W_l^T + b_l`` on a batch of row vectors, with ``a_l = tanh(z_l)`` for hidden
+    layers and the output ``z_L``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, width: int = 32, depth: int = 2):
+        n_in = _checks.positive_int("n_in", n_in)
+        n_out = _checks.positive_int("n_out", n_out)
+        width = _checks.positive_int("width", width)
+        depth = _checks.non_negative_int("depth", depth)
+        self.sizes = (n_in,) + (width,) * depth + (n_out,)
+        self._slices = []
+        start = 0
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            w_slice = slice(start, start + fan_out * fan_in)
+            b_slice = slice(w_slice.stop, w_slice.stop + fan_out)
+            self._slices.append((w_slice, b_slice, (fan_out, fan_in)))
+            start = b_slice.stop
+        self.n_params = start
+
+    def __repr__(self) -> str:
+        return f"TanhMLP(sizes={self.sizes}, n_params={self.n_params})"
+
+    def init(self, seed: int = 0) -> np.ndarray:
+        """Seeded initial parameters: PyTorch's default ``nn.Linear`` scheme.
+
+        Weights and biases are uniform on ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``.
+        """
+        rng = np.random.default_rng(seed)
+        w = np.empty(self.n_params)
+        for w_slice, b_slice, (fan_out, fan_in) in self._slices:
+            bound = 1.0 / np.sqrt(fan_in)
+            w[w_slice] = rng.uniform(-bound, bound, size=fan_out * fan_in)
+            w[b_slice] = rng.uniform(-bound, bound, size=fan_out)
+        return w
+
+    def layers(self, w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Views ``[(W_1, b_1), ..., (W_L, b_L)]`` into the flat vector ``w`` (no copies)."""
+        return [(w[w_slice].reshape(shape), w[b_slice]) for w_slice, b_slice, shape in self._slices]
+
+    def forward(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Network outputs for the rows of ``X``, shape ``(n, n_out)``."""
+        return self._forward(w, X)[-1]
+
+    def _forward(self, w, X):
+        """Activations ``[a_0 = X, a_1, ..., a_{L-1}, z_L]`` (the last one is the output)."""
+        acts = [X]
+        params = self.layers(w)
+        for l, (W, b) in enumerate(params):
+            z = acts[-1] @ W.T + b
+            acts.append(z if l == len(params) - 1 else np.tanh(z))
+        return acts
+
+
+class MSELoss(Problem):
+    """Mean squared error of a :class:`TanhMLP` on a fixed data set, as a function of ``w``.
+
+    ``L(w) = 1/(2n) * sum_i ||f(x_i; w) - y_i||^2``: summed over outputs, averaged over the
+    ``n`` examples. (Averaging over the outputs too would divide the loss, its gradient and
+    its Hessian, hence the sharpness, by the number of outputs.)
+
+    A :class:`gdlab.problems.Problem`, so ``gdlab.optim`` and ``gdlab.curvature`` take it like
+    any other objective. ``hess`` is built by finite differences and only for tiny networks
+    (at most ``hess_max_dim`` parameters); use ``hvp`` otherwise.
+
+    Parameters
+    ----------
+    net : TanhMLP
+    X : array, shape (n, net.sizes[0])
+    Y : array, shape (n, net.sizes[-1])
+    """
+
+    #: Largest number of parameters for which ``hess`` builds the full matrix.
+    hess_max_dim = 500
+
+    def __init__(self, net: TanhMLP, X, Y):
+        X = _checks.finite_array("X", X, ndim=2)
+        Y = _checks.finite_array("Y", Y, ndim=2)
+        if X.shape[1] != net.sizes[0] or Y.shape[1] != net.sizes[-1]:
+            raise ValueError(
+                f"X has {X.shape[1]} columns and Y has {Y.shape[1]}; the network {net.sizes} "
+                f"needs {net.sizes[0]} and {net.sizes[-1]}"
+            )
+        if X.shape[0] != Y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+        self.net = net
+        self.X, self.Y = X.copy(), Y.copy()
+        for array in (self.X, self.Y):
+            array.setflags(write=False)
+        self.n = X.shape[0]
+        self.dim = net.n_params
+
+    def __repr__(self) -> str:
+        return f"MSELoss({self.net!r}, n={self.n})"
+
+    def value_and_grad(self, w) -> tuple[float, np.ndarray]:
+        """``(L(w), grad L(w))`` from one forward and one backward pass."""
+        return self._value_and_grad(self._check_w(w), self.X, self.Y)
+
+    def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
+        """The same loss's gradient on ``batch_size`` examples drawn by ``rng`` (Section 4.2)."""
+        w = self._check_w(w)
+        batch_size = _checks.positive_int("batch_size", batch_size)
+        if not replace and batch_size > self.n:
+            raise ValueError(f"batch_size={batch_size} exceeds n={self.n} without replacement")
+        rows = rng.choice(self.n, size=batch_size, replace=bool(replace))
+        return self._value_and_grad(w, self.X[rows], self.Y[rows])[1]
+
+    def hvp_fd(self, w, v, rel_step: float = 1e-5) -> np.ndarray:
+        """Hessian-vector product by central differences of the gradient.
+
+        ``(grad(w + h v) - grad(w - h v)) / (2h)`` with ``h = rel_step * max(1, ||w||) / ||v||``,
+        so the parameters move by ``rel_step`` relative to their size. The error is
+        ``O(h^2)`` from truncation plus ``O(eps / h)`` from rounding.
+        """
+        w = self._check_w(w)
+        v = _checks.vector("v", v, self.dim)
+        rel_step = _checks.positive("rel_step", rel_step)
+        v_norm = np.linalg.norm(v)
+        if v_norm == 0:
+            return np.zeros_like(w)
+        h = rel_step * max(1.0, np.linalg.norm(w)) / v_norm
+        return (self._grad(w + h * v) - self._grad(w - h * v)) / (2 * h)
+
+    # -- the Problem interface ------------------------------------------------------------------
+
+    def _value(self, w):
+        residual = self.net.forward(w, self.X) - self.Y
+        return 0.5 * float(np.sum(residual**2)) / self.n
+
+    def _grad(self, w):
+        return self._value_and_grad(w, self.X, self.Y)[1]
+
+    def _value_and_grad(self, w, X, Y):
+        """Backpropagation on the examples ``(X, Y)``."""
+        acts = self.net._forward(w, X)
+        residual = acts[-1] - Y
+        n = X.shape[0]
+        g = np.empty_like(w)
+        delta = residual / n  # dL/dz_L
+        params = self.net.layers(w)
+        for l in range(len(params) - 1, -1, -1):
+            w_slice, b_slice, _ = self.net._slices[l]
+            a_prev = acts[l]
+            g[w_slice] = (delta.T @ a_prev).ravel()  # dL/dW_l
+            g[b_slice] = delta.sum(axis=0)  # dL/db_l
+            if l > 0:
+                delta = (delta @ params[l][0]) * (1.0 - a_prev**2)  # tanh' = 1 - tanh^2
+        return 0.5 * float(np.sum(residual**2)) / n, g
+
+    def _hvp(self, w, v):
+        """Exact Hessian-vector product ``H(w) v`` by the R-operator (forward-over-reverse).
+
+        The forward pass carries ``R{a_l}`` next to ``a_l``; backpropagation then carries
+        ``R{delta_l}`` next to ``delta_l``, and ``R{grad}`` is read off like the gradient.
+        """
+        params = self.net.layers(w)
+        dirs = self.net.layers(v)
+        n_layers = len(params)
+        # forward: a_l and R{a_l}; the inputs do not depend on w, so R{a_0} = 0 is skipped
+        acts, r_acts = [self.X], [None]
+        for l, ((W, b), (V, c)) in enumerate(zip(params, dirs, strict=True)):
+            z = acts[-1] @ W.T + b
+            r_z = acts[-1] @ V.T + c
+            if l > 0:
+                r_z += r_acts[-1] @ W.T
+            if l == n_layers - 1:
+                acts.append(z)
+                r_acts.append(r_z)
+            else:
+                a = np.tanh(z)
+                acts.append(a)
+                r_acts.append((1.0 - a**2) * r_z)
+        # backward: delta_l and R{delta_l}
+        hv = np.empty_like(w)
+        delta = (acts[-1] - self.Y) / self.n
+        r_delta = r_acts[-1] / self.n
+        for l in range(n_layers - 1, -1, -1):
+            w_slice, b_slice, _ = self.net._slices[l]
+            a_prev, r_a_prev = acts[l], r_acts[l]
+            hv_W = r_delta.T @ a_prev
+            if l > 0:
+                hv_W += delta.T @ r_a_prev
+            hv[w_slice] = hv_W.ravel()
+            hv[b_slice] = r_delta.sum(axis=0)
+            if l > 0:
+                W, V = params[l][0], dirs[l][0]
+                back = delta @ W
+                r_back = r_delta @ W + delta @ V
+                slope = 1.0 - a_prev**2
+                delta = back * slope
+                r_delta = r_back * slope - 2.0 * back * a_prev * r_a_prev
+        return hv
+
+    def _hess(self, w):
+        """The full Hessian, column ``j`` = ``hvp_fd(w, e_j)``, symmetrised (tiny nets only)."""
+        if self.dim > self.hess_max_dim:
+            raise ValueError(
+                f"hess builds a {self.dim} x {self.dim} matrix from 2 * {self.dim} gradients; "
+                f"it is meant for networks with at most hess_max_dim={self.hess_max_dim} "
+                f"parameters. Use hvp instead."
+            )
+        eye = np.eye(self.dim)
+        H = np.column_stack([self.hvp_fd(w, eye[j]) for j in range(self.dim)])
+        return (H + H.T) / 2
+
+
+def gaussian_clusters(
+    n: int = 500,
+    dim: int = 20,
+    n_classes: int = 10,
+    spread: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded synthetic classification set: Gaussian clusters with one-hot targets.
+
+    Class centres are drawn from ``N(0, I_dim)``; each point is its class centre plus
+    ``N(0, spread^2 I_dim)`` noise; classes are assigned round-robin so they are balanced.
+    The inputs are then standardised (each column to mean 0, standard deviation 1).
+
+    Returns
+    -------
+    X : array, shape (n, dim)
+    Y : array, shape (n, n_classes)
+        One-hot rows.
+    """
+    n = _checks.positive_int("n", n)
+    dim = _checks.positive_int("dim", dim)
+    n_classes = _checks.positive_int("n_classes", n_classes)
+    spread = _checks.positive("spread", spread)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 to standardise, got {n}")
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_classes, dim))
+    labels = rng.permutation(np.arange(n) % n_classes)
+    X = centres[labels] + spread * rng.standard_normal((n, dim))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    Y = np.eye(n_classes)[labels]
+    return X, Y
