@@ -36,6 +36,7 @@ __all__ = [
     "AdaGradNorm",
     "Adam",
     "AdamW",
+    "DelayedAdaGrad",
     "HeavyBall",
     "Lion",
     "Nesterov",
@@ -561,6 +562,47 @@ class AdaGradNorm(Optimizer):
         scale = lr / denominator if denominator > 0 else 0.0  # eta / (sqrt(b_t^2) + eps)
         w_next = np.multiply(scale, g, out=out)  # eta g_t / (sqrt(b_t^2) + eps)
         return np.subtract(w, w_next, out=w_next)  # w_{t+1}
+
+
+class DelayedAdaGrad(Optimizer):
+    r"""Diagonal AdaGrad with the preconditioner of Theorem 4.6.5, built from past gradients only.
+
+    .. math::
+        P_t = \mathrm{diag}\Big(\sum_{i=1}^{t-1} \hat\nabla_i \odot \hat\nabla_i
+        + \sigma^2\Big)^{-1/2}, \qquad w_{t+1} = w_t - \eta\, P_t \hat\nabla_t
+
+    (Algorithm 4 with the theorem's :math:`P_t`; the theorem has :math:`\eta = 1`). Unlike
+    :class:`AdaGrad`, the accumulator used at step :math:`t` leaves out :math:`\hat\nabla_t`, so
+    :math:`P_t` is fixed before :math:`\hat\nabla_t` is drawn: the conditional independence the
+    proof of Theorem 4.6.5 uses. The accumulator is updated after the step. State: ``G``
+    (one float per parameter), holding :math:`\sigma^2 + \sum_{i \le t} \hat\nabla_i^2` after
+    step :math:`t`.
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate :math:`\eta > 0` (the theorem: 1).
+    sigma2 : float
+        :math:`\sigma^2 > 0`, the theorem's bound on :math:`\|\hat\nabla_t\|^2`; it is also the
+        initial accumulator, so the first step is :math:`\eta\, \hat\nabla_1 / \sigma`.
+    batch_size, seed, replace
+        See :class:`Optimizer`.
+    """
+
+    _hyperparameters = ("lr", "sigma2")
+
+    def __init__(self, lr, sigma2, **kwargs):
+        self.sigma2 = _checks.positive("sigma2", sigma2)
+        super().__init__(lr, **kwargs)
+
+    def _step(self, w, problem, lr, t, out):
+        G = self._state_array("G", w.shape, self.sigma2)  # sigma^2 + sum_{i<t} grad_i^2
+        g = self.gradient(w, problem)  # hat-grad_t
+        w_next = np.sqrt(G, out=out)  # P_t^{-1} = sqrt(sigma^2 + sum_{i<t} grad_i^2)
+        np.divide(g, w_next, out=w_next)  # P_t hat-grad_t
+        w_next *= lr  # eta P_t hat-grad_t
+        G += np.multiply(g, g, out=self._scratch("g2", w.shape))  # for P_{t+1}: sum_{i<=t}
+        return np.subtract(w, w_next, out=w_next)  # w_{t+1} = w_t - eta P_t hat-grad_t
 
 
 class RMSprop(Optimizer):
