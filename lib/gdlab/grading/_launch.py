@@ -50,8 +50,9 @@ def build_namespace(config):
     keep = [p for p in config["keep"] if os.path.exists(p)]
     fds = {p: os.open(p, os.O_PATH) for p in keep}
     stub_fd = os.open(config["stub"][0], os.O_PATH) if config.get("stub") else None
-    hide = sorted((p for p in config["hide"] if os.path.isdir(p)), key=len)
     fresh = [p for p in config["fresh_tmp"] if os.path.isdir(p)]
+    hidden = (p for p in config["hide"] if os.path.isdir(p) and not _inside(p, fresh))
+    hide = sorted(hidden, key=len)  # anything under a fresh tmpfs is gone already
     size = config["tmpfs_bytes"]
     for path in hide:
         _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
