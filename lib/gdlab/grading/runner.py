@@ -357,9 +357,26 @@ class NotebookRun:
         if not payloads:
             return None
         try:
-            return json.loads(payloads[0])
+            result = json.loads(payloads[0])
         except (ValueError, RecursionError):
+            result = None
+        if not _well_formed(result):
+            self.events.append(f"tampered: part {part.id} sent a malformed answer message")
             return None
+        return result
+
+
+def _well_formed(result) -> bool:
+    """The shape :func:`transport.harvest` produces; anything else was not made by it."""
+    if not isinstance(result, dict) or not isinstance(result.get("found"), bool):
+        return False
+    if not set(result) <= {"found", "callable", "outputs", "value"}:
+        return False
+    if "callable" in result and not isinstance(result["callable"], bool):
+        return False
+    if "outputs" in result and not isinstance(result["outputs"], list):
+        return False
+    return "value" not in result or isinstance(result["value"], dict)
 
 
 def _status(outcome_events: list[str], verdicts: list[Verdict]) -> tuple[str, str]:
