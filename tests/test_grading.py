@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+
 from gdlab.grading import EXERCISES, PARTS, check, exprtree, transport, verdict
 
 HERE = Path(__file__).resolve().parent / "grading"

@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from nbclient import NotebookClient
+
 from gdlab.grading import EXERCISES
 from gdlab.grading.runner import submission_seed
-from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent / "grading"
 sys.path.insert(0, str(HERE))
@@ -26,9 +27,9 @@ SEED = 12345
 LIBRARY = str(Path(__file__).resolve().parents[1] / "lib")
 
 
-def grade(folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Run the documented command, as ``make grade`` does."""
-    env = dict(os.environ, PYTHONPATH=LIBRARY)
+def grade(folder: Path, out: Path, *extra: str, env=None) -> subprocess.CompletedProcess:
+    """Run the documented command, as ``make grade`` does (``env``: extra variables)."""
+    env = dict(os.environ, PYTHONPATH=LIBRARY, **(env or {}))
     command = [sys.executable, "-m", "gdlab.grading", "grade", str(folder), "--out", str(out)]
     return subprocess.run(
         command + list(extra), env=env, capture_output=True, text=True, timeout=600, check=True

@@ -57,9 +57,9 @@ STATUSES = (
     "grader_error",
     "tampered",
     "kernel_died",
-    "timeout",
     "output_limit",
     "memory_limit",
+    "timeout",
     "not_attempted",
     "ok",
 )
@@ -174,6 +174,7 @@ class _Client(NotebookClient):
         self.flooded = False
         self.nonce_mime: str | None = None
         self.payloads: list[str] = []
+        self.error_names: list[str] = []  # of the cell being run (outputs are not kept)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -185,6 +186,8 @@ class _Client(NotebookClient):
             else:
                 self.payloads.append("")
             return None
+        if msg.get("msg_type") == "error" and isinstance(content, dict):
+            self.error_names.append(str(content.get("ename", ""))[:100])
         size = len(json.dumps(content, default=str)) if isinstance(content, dict) else 0
         self.output_total += size
         if self.output_total > self.limits.output_bytes and not self.flooded:
@@ -241,15 +244,15 @@ class NotebookRun:
         """Run one cell; ``ok`` (errors included) or ``dead``."""
         cell = nbformat.v4.new_code_cell(source)
         self.client.timeout = max(1, int(timeout))
+        self.client.error_names = []
         try:
             await self.client.async_execute_cell(cell, 0, store_history=False)
         except DeadKernelError:
             return "dead"
         except Exception:  # the kernel's channels broke down: as good as dead
             return "dead"
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") == "MemoryError":
-                self.events.append(f"memory: cell {index + 1} ran out of memory")
+        if any(name.endswith("MemoryError") for name in self.client.error_names):  # numpy's too
+            self.events.append(f"memory: cell {index + 1} ran out of memory")
         return "ok"
 
     async def responsive(self) -> bool:
