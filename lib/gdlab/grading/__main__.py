@@ -6,8 +6,13 @@ Subcommands:
     Grade every file in the folder SUBMISSIONS (or one file). Prints one line per
     submission and a summary; writes the CSV, ``<out>.json`` and ``<out>_results/``.
     The same ``--seed`` regrades identically (the seed is in the CSV and the JSON).
-``gradescope [--out gradescope_autograder.zip] [--exercise NAME]``
-    Build the Gradescope autograder bundle (``setup.sh``, ``run_autograder``, the library).
+``gradescope [--out gradescope_autograder.zip] [--exercise NAME] [--seed N] [limits]``
+    Build the Gradescope autograder bundle: the folder ``gradescope_autograder/``
+    (``setup.sh``, ``run_autograder``, ``config.json``, ``requirements.txt``, the library)
+    and its zip, to upload to Gradescope.
+``gradescope-run --root /autograder --config CONFIG``
+    Internal (used by ``run_autograder``): grade ``ROOT/submission``, write
+    ``ROOT/results/results.json``.
 ``worker --slot K``
     Internal (used by ``grade``): read requests ``{"file", "seed", "result"}`` one per line
     on stdin, grade each file, write its outcome to ``result``, answer ``done``.
@@ -73,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     bundle = sub.add_parser("gradescope", help="build the Gradescope autograder zip")
     bundle.add_argument("--out", type=Path, default=Path("gradescope_autograder.zip"))
     bundle.add_argument("--exercise", default=None, help="grade only this exercise")
+    bundle.add_argument("--seed", type=int, default=None, help="seed of the inputs")
+    _limits_args(bundle)
+
+    run = sub.add_parser("gradescope-run", help=argparse.SUPPRESS)
+    run.add_argument("--root", type=Path, default=Path("/autograder"))
+    run.add_argument("--config", type=Path, required=True)
 
     worker = sub.add_parser("worker", help=argparse.SUPPRESS)
     worker.add_argument("--slot", type=int, default=0)
@@ -102,8 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "gradescope":
         from gdlab.grading.gradescope import build_bundle
 
-        path = build_bundle(args.out, exercise=args.exercise)
-        print(f"wrote {path}")
+        path = build_bundle(args.out, args.exercise, args.seed, _limits(args))
+        print(f"wrote {path.with_suffix('')}/ and {path}")
+        return 0
+    if args.command == "gradescope-run":
+        from gdlab.grading.gradescope import run_submission
+
+        results = run_submission(args.root, args.config)
+        print(results["output"])
         return 0
 
     from gdlab.grading.batch import grade_folder

@@ -14,13 +14,19 @@ Two modes, chosen by :func:`sandbox_mode` (or forced with ``GDLAB_SANDBOX=plain`
     grading package is replaced by a stub, so the judges cannot be imported from a
     notebook. /tmp, /var/tmp and /dev/shm are fresh size-limited tmpfs.
 
-``plain`` (anything else: macOS, no root, no ``unshare``)
-    The kernel runs as the grader's user in its own session and process group, under the
-    same resource limits where the OS supports them, with a temporary working directory.
-    The grader's files stay readable, a process that calls ``setsid`` can outlive the
-    kill of the process group, and RLIMIT_NPROC is not set (it would count all of the
-    user's processes). Verdicts are still decided in the grader's process from plain data,
-    so a notebook can hurt only its own grade, not forge anyone's.
+``plain`` (anything else: macOS, no root, no ``unshare``, a container without
+``CAP_SYS_ADMIN`` such as Gradescope's)
+    The kernel runs in its own session and process group, under the same resource limits
+    where the OS supports them, with a temporary working directory. If the grader runs as
+    root (as in a Gradescope container) and the interpreter is installed where other users
+    can reach it, the kernel still drops to the per-slot unprivileged uid, with
+    ``no_new_privs`` and RLIMIT_NPROC: it cannot write the grader's files, nor signal the
+    grader's processes. Otherwise it runs as the grader's user and
+    RLIMIT_NPROC is not set (it would count all of that user's processes). In this mode
+    the grader's files stay readable (keep reference solutions off the grading machine),
+    and a process that calls ``setsid`` can outlive the kill of the process group.
+    Verdicts are still decided in the grader's process from plain data, so a notebook can
+    hurt only its own grade, not forge anyone's.
 
 In both modes: RLIMIT_AS (memory), RLIMIT_FSIZE (file size), RLIMIT_NOFILE, RLIMIT_CORE = 0,
 RLIMIT_CPU as a backstop, and the wall-clock limits of :class:`Limits` enforced by the runner.
@@ -87,11 +93,26 @@ def sandbox_mode() -> str:
 
 
 def _project_root(path: Path) -> Path | None:
-    """The nearest ancestor that looks like a checkout (has pyproject.toml or .git)."""
+    """The nearest ancestor that looks like a checkout or an autograder bundle."""
+    markers = ("pyproject.toml", ".git", "run_autograder")  # the last: a Gradescope bundle
     for parent in path.parents:
-        if (parent / "pyproject.toml").exists() or (parent / ".git").exists():
+        if any((parent / marker).exists() for marker in markers):
             return parent
     return None
+
+
+def _others_can_run_python() -> bool:
+    """True when an unprivileged user can reach the interpreter and the library.
+
+    In mode ``plain`` nothing is mounted, so the kernel's uid must be able to traverse every
+    folder above them (not so for a Python installed under a private /root).
+    """
+    paths = [Path(sys.executable).resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve()]
+    for path in paths:
+        for folder in path.parents:
+            if not os.stat(folder).st_mode & 0o001:
+                return False
+    return True
 
 
 def _uid_mappable(uid: int) -> bool:
@@ -124,7 +145,8 @@ class Sandbox:
             path.mkdir()
         (self.stub / "__init__.py").write_text(STUB)
         self.uid = self.gid = None
-        if self.mode == "namespaces":
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        if self.mode == "namespaces" or (root and _others_can_run_python()):
             uid = UID_BASE + slot
             self.uid = self.gid = uid if _uid_mappable(uid) else NOBODY
             os.chmod(self.root, 0o711)
@@ -170,7 +192,7 @@ class Sandbox:
             "RLIMIT_CORE": 0,
             "RLIMIT_CPU": int(self.limits.notebook_timeout * 2) + 10,
         }
-        if self.mode == "namespaces":
+        if self.uid is not None:  # a uid of its own: the limit counts this sandbox only
             limits["RLIMIT_NPROC"] = self.limits.processes
         keep = {
             str(Path(sys.base_prefix).resolve()),
