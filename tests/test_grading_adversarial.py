@@ -159,7 +159,8 @@ def test_no_process_outlives_its_notebook(attacked):
 def test_reasons_name_the_cell_or_part(attacked):
     rows = attacked["rows"]
     assert "cell" in rows["hang_loop"]["reason"]
-    assert "4.1.1c" in rows["function_hangs"]["reason"]
+    # In the namespace sandbox check() is a stub; elsewhere the check cell itself hangs first.
+    assert ("4.1.1c" if NAMESPACES else "cell 7") in rows["function_hangs"]["reason"]
     assert "4.1.1a" in rows["forge_channel"]["reason"]
     assert rows["essay"]["reason"] == "not a .ipynb file"
     assert "memory" in rows["memory_hog"]["reason"]

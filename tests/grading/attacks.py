@@ -15,12 +15,13 @@ import submission_fixtures as fx
 FULL = 5.0
 ATTACKS = [
     "hang_loop", "hang_ignoring_interrupts", "kernel_killed", "function_hangs", "never_ends",
-    "output_flood", "memory_hog", "big_file", "leaves_processes", "process_flood",
+    "output_flood", "memory_hog", "big_file",
     "tamper_comparison", "tamper_json", "tamper_display", "fake_output", "forge_channel",
     "equals_everything", "wrong_types", "nan_inf", "sympy_bomb", "syntax_error",
 ]  # fmt: skip
 # Only where the sandbox hides the host (mode "namespaces"): unprotected, these would succeed.
 NAMESPACE_ONLY = ["read_solutions", "kill_others", "write_grader_files"]
+NAMESPACE_ONLY += ["leaves_processes", "process_flood"]
 MARKER = "gdlab-attack-was-here"
 INVALID = ["garbage", "not_a_notebook", "empty", "essay", "huge", "unknown_exercise"]
 
@@ -250,8 +251,6 @@ def build(folder: Path, *, host_paths: dict[str, str], namespaces: bool) -> dict
         "output_flood": (_after(sol, mid, FLOOD), "output_limit", FULL, {}),
         "memory_hog": (_after(sol, mid, MEMORY), "memory_limit", FULL, {}),
         "big_file": (_after(sol, mid, BIG_FILE), "ok", FULL, {}),
-        "leaves_processes": (_after(sol, mid, LEAVE_PROCESSES), "ok", FULL, {}),
-        "process_flood": (_after(sol, mid, PROCESS_FLOOD), "ok", FULL, {}),
         "tamper_comparison": (
             fx.add_cell(wrong, TAMPER_COMPARISON, 1),
             "ok",
@@ -287,6 +286,8 @@ def build(folder: Path, *, host_paths: dict[str, str], namespaces: bool) -> dict
             {},
         )
         cases["kill_others"] = (fx.add_cell(sol, KILL_OTHERS, 1), "ok", FULL, {})
+        cases["leaves_processes"] = (_after(sol, mid, LEAVE_PROCESSES), "ok", FULL, {})
+        cases["process_flood"] = (_after(sol, mid, PROCESS_FLOOD), "ok", FULL, {})
         cases["write_grader_files"] = (
             fx.add_cell(sol, _write_into(list(host_paths.values()))),
             "ok",

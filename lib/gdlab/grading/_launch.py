@@ -98,7 +98,10 @@ def main():
     if config["mode"] == "namespaces":
         build_namespace(config)
     else:
-        os.setsid()  # one process group for the grader to kill
+        try:
+            os.setsid()  # one process group for the grader to kill
+        except PermissionError:
+            pass  # already the leader of its own session (jupyter_client starts it so)
     apply_limits(config["limits"])
     os.chdir(config["cwd"])
     if config.get("uid") is not None and os.geteuid() == 0:
