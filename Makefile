@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint browser browser-deps system-deps lab bench notebooks clean
+.PHONY: help setup book test unit lint browser browser-deps system-deps lab bench notebooks clean grade
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  print the benchmark figures (bench/*.py)"
 	@echo "make notebooks  .ipynb twins of the pages in _build/notebooks (for the Colab buttons)"
 	@echo "make clean  remove the build and the execution cache"
+	@echo "make grade SUBMISSIONS=dir OUT=grades.csv  grade a folder of notebooks (SEED=n to regrade)"
 
 # The virtual environment, the pinned requirements and gdlab (editable); redone when a pin changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -73,3 +74,11 @@ notebooks: $(STAMP)
 
 clean:
 	rm -rf _build .jupyter_cache
+
+# Batch grader (exercises/instructor_guide.md): one CSV row per file in SUBMISSIONS, plus
+# $(OUT:.csv=.json) and a Gradescope results.json per student in $(OUT:.csv=_results)/.
+SUBMISSIONS ?= submissions
+OUT ?= grades.csv
+SEED ?=
+grade: $(STAMP)
+	$(BIN)/python -m gdlab.grading grade $(SUBMISSIONS) --out $(OUT) $(if $(SEED),--seed $(SEED))

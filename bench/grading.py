@@ -1,0 +1,104 @@
+"""Batch grader throughput: grade 50 generated submissions and print submissions per minute.
+
+The 50 notebooks mix the three exercises: reference solutions (full marks), hand-written
+wrong answers (partial marks), untouched starters, and hanging ones (a cell that loops
+forever, or an answer function that never returns), graded with the default limits (10 s
+per cell) and one kernel per core. Target on 2 cores: at least 30 submissions per minute.
+
+Usage: .venv/bin/python bench/grading.py [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "grading"))
+
+import submission_fixtures as fx  # noqa: E402
+
+from gdlab.grading import EXERCISES  # noqa: E402
+from gdlab.grading.batch import grade_folder  # noqa: E402
+from gdlab.grading.sandbox import Limits, sandbox_mode  # noqa: E402
+
+TARGET = 30.0  # submissions per minute on 2 cores
+MIX = {"solution": 22, "wrong": 16, "starter": 6, "hangs_cell": 3, "hangs_function": 3}
+HANG = "while True:\n    pass"
+
+
+def _wrong(name: str):
+    answers = {p.answer for p in EXERCISES[name].parts}
+    wrong = fx.answers_from(fx.HERE / "wrong" / f"{name}.py")
+    return fx.substitute(fx.solution(name), {k: v for k, v in wrong.items() if k in answers})
+
+
+def _hangs_function(name: str):
+    part = next(p for p in EXERCISES[name].parts if p.kind == "function")
+    looping = f"def {part.answer}(*args, **kwargs):\n    while True:\n        pass"
+    return fx.substitute(fx.solution(name), {part.answer: looping})
+
+
+MAKERS = {
+    "solution": fx.solution,
+    "wrong": _wrong,
+    "starter": fx.starter,
+    "hangs_cell": lambda name: fx.add_cell(fx.solution(name), HANG, 2),
+    "hangs_function": _hangs_function,
+}
+
+
+def generate(folder: Path) -> int:
+    """Write the 50 submissions into ``folder``; return how many."""
+    count = 0
+    for kind, number in MIX.items():
+        for k in range(number):
+            name = fx.NAMES[(count + k) % len(fx.NAMES)]
+            fx.write(MAKERS[kind](name), folder / f"student{count + k:02d}_{kind}.ipynb")
+        count += number
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="gdlab-grading-bench-"))
+    try:
+        folder = scratch / "submissions"
+        folder.mkdir()
+        total = generate(folder)
+        load_before = os.getloadavg()
+        start = time.perf_counter()
+        outcomes = grade_folder(folder, scratch / "grades.csv", seed=1, jobs=args.jobs)
+        elapsed = time.perf_counter() - start
+        load_after = os.getloadavg()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if len(outcomes) != total:
+        sys.exit(f"expected {total} rows, got {len(outcomes)}")
+    rate = total / elapsed * 60
+    statuses = Counter(o.status for o in outcomes)
+    limits = Limits()
+    print(
+        f"grading {total} submissions ({', '.join(f'{n} {k}' for k, n in MIX.items())}); "
+        f"sandbox {sandbox_mode()}, {args.jobs} kernels, cell timeout {limits.cell_timeout:g} s"
+    )
+    print(f"statuses: {dict(sorted(statuses.items()))}")
+    print(f"{'':30}{'value':>10}   target")
+    print(f"{'seconds':30}{elapsed:10.1f}")
+    print(f"{'submissions per minute':30}{rate:10.1f}   >= {TARGET:g}")
+    print(
+        f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+        f"on {os.cpu_count()} cores"
+    )
+
+
+if __name__ == "__main__":
+    main()

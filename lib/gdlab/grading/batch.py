@@ -1,0 +1,253 @@
+"""Grade a folder of submissions in parallel; write the CSV and the per-student JSON.
+
+Submissions are graded by ``jobs`` worker processes (``python -m gdlab.grading worker``),
+each grading one file at a time and paying its imports once. Every file has a hard
+wall-clock limit, so nothing one notebook does (or one grader bug it triggers) can stop the
+batch: a worker that dies or overruns is killed and replaced, and the file still gets a row,
+with status ``grader_error``. Each worker has a slot number, which gives its kernels their
+own unprivileged uid.
+
+Outputs, for ``--out grades.csv``:
+
+- ``grades.csv``: one row per submission, sorted by student id: ``student, file, exercise,
+  status, reason, <one column per part>, score, max_score, seed, seconds``;
+- ``grades.json``: the run (seed, limits, sandbox mode) and every outcome in full;
+- ``grades_results/<student>.json``: Gradescope's ``results.json`` for each submission.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from gdlab.grading import EXERCISES
+from gdlab.grading.runner import Outcome, submission_seed
+from gdlab.grading.sandbox import Limits, sandbox_mode
+
+WORKER_MARGIN = 60.0  # seconds a worker may take beyond the notebook and harvest budgets
+SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/lib", "/proc", "/dev", "/sys", "/var")
+
+
+def submissions(folder: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """Every visible regular file in ``folder`` (not recursive), except the grader's own.
+
+    ``folder`` may also be a single file, to regrade one submission.
+    """
+    if Path(folder).is_file():
+        return [Path(folder)]
+    skip = {p.resolve() for p in skip}
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.resolve() not in skip
+    )
+
+
+def worker_deadline(limits: Limits) -> float:
+    """The hard limit on one worker: notebook, restarts, harvest of the largest exercise."""
+    parts = max(len(e.parts) for e in EXERCISES.values())
+    return limits.notebook_timeout + limits.cell_timeout * (parts + 2) + WORKER_MARGIN
+
+
+def gradescope_results(outcome: Outcome) -> dict:
+    """Gradescope's ``results.json`` for one outcome."""
+    tests = []
+    for v in outcome.verdicts:
+        text = {"pass": "passed", "not_attempted": f"not attempted: {v.message}"}.get(
+            v.status, f"failed: {v.message}"
+        )
+        tests.append(
+            {
+                "name": v.part,
+                "score": v.points,
+                "max_score": v.max_points,
+                "output": text,
+                "visibility": "visible",
+            }
+        )
+    return {
+        "score": outcome.score,
+        "output": f"status: {outcome.status} ({outcome.reason}); seed {outcome.seed}",
+        "tests": tests,
+    }
+
+
+def _failed(path: Path, seed: int, exercise: str | None, reason: str) -> Outcome:
+    return Outcome(
+        student=path.stem,
+        file=path.name,
+        exercise=exercise,
+        status="grader_error",
+        reason=reason,
+        seed=submission_seed(seed, path.stem),
+    )
+
+
+def _read_result(result_file: Path, path: Path, seed: int, exercise, line: str) -> Outcome:
+    try:
+        outcome = Outcome.from_json(json.loads(result_file.read_text()))
+        if outcome.file != path.name:
+            raise ValueError("result for another file")
+        return outcome
+    except Exception as error:
+        what = "the grader's worker died" if not line else "no result"
+        return _failed(path, seed, exercise, f"{what}: {type(error).__name__}")
+
+
+class _Worker:
+    """A long-lived worker process (imports paid once) that grades one file per request."""
+
+    def __init__(self, slot: int, limits: Limits, hide: tuple[str, ...], exercise):
+        command = [sys.executable, "-m", "gdlab.grading", "worker", "--slot", str(slot)]
+        command += ["--limits", json.dumps(asdict(limits))]
+        command += [arg for h in hide for arg in ("--hide", h)]
+        if exercise:
+            command += ["--exercise", exercise]
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_worker_env(),
+            text=True,
+            bufsize=1,
+        )
+        self.job = None  # (path, result file, started)
+
+    def send(self, path: Path, seed: int, result_file: Path) -> None:
+        request = {"file": str(path), "seed": seed, "result": str(result_file)}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        self.job = (path, result_file, time.monotonic())
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def grade_folder(
+    folder: Path,
+    out: Path,
+    seed: int | None = None,
+    jobs: int | None = None,
+    exercise: str | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Grade every file in ``folder``; write ``out`` (CSV), its JSON and results folder."""
+    folder, out = Path(folder).resolve(), Path(out).resolve()
+    limits = limits or Limits()
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results_dir = out.with_name(out.stem + "_results")
+    files = submissions(folder, skip=(out, out.with_suffix(".json")))
+    watched = folder.parent if folder.is_file() else folder
+    hide = tuple(str(p) for p in {watched, out.parent} if _hideable(p))
+    outcomes: list[Outcome] = []
+    workers: dict[int, _Worker] = {}
+    pending = list(enumerate(files))
+    with tempfile.TemporaryDirectory(prefix="gdlab-batch-") as scratch:
+        try:
+            while pending or any(w.job for w in workers.values()):
+                for slot in range(min(jobs, len(files))):
+                    worker = workers.get(slot)
+                    if pending and (worker is None or worker.job is None):
+                        if worker is None or worker.proc.poll() is not None:
+                            worker = workers[slot] = _Worker(slot, limits, hide, exercise)
+                        number, path = pending.pop(0)
+                        worker.send(path, seed, Path(scratch) / f"{number}.json")
+                busy = {w.proc.stdout: w for w in workers.values() if w.job}
+                ready, _, _ = select.select(list(busy), [], [], 0.1)
+                for stream in ready:
+                    worker = busy[stream]
+                    line = stream.readline()
+                    path, result_file, _ = worker.job
+                    worker.job = None
+                    if not line:  # the worker died mid-job
+                        worker.kill()
+                    outcomes.append(_read_result(result_file, path, seed, exercise, line))
+                    if progress:
+                        progress(outcomes[-1])
+                for worker in workers.values():
+                    if worker.job and time.monotonic() - worker.job[2] > worker_deadline(limits):
+                        path, _, _ = worker.job
+                        worker.job = None
+                        worker.kill()
+                        reason = "the grader's worker ran out of time"
+                        outcomes.append(_failed(path, seed, exercise, reason))
+                        if progress:
+                            progress(outcomes[-1])
+        finally:
+            for worker in workers.values():
+                if worker.proc.poll() is None:
+                    worker.proc.stdin.close()
+                    try:
+                        worker.proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        worker.kill()
+    outcomes.sort(key=lambda o: (o.student, o.file))
+    write_outputs(outcomes, out, results_dir, seed, limits)
+    return outcomes
+
+
+def _hideable(path: Path) -> bool:
+    text = str(path)
+    return text != "/" and not any(d == text or d.startswith(text + "/") for d in SYSTEM_DIRS)
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    library = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([library, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def part_columns(outcomes: list[Outcome]) -> list[str]:
+    """Part ids of the exercises present, in exercise order."""
+    present = {o.exercise for o in outcomes}
+    return [p.id for e in EXERCISES.values() if e.name in present for p in e.parts]
+
+
+def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, limits) -> None:
+    """The CSV (atomically), the full JSON and one Gradescope results file per submission."""
+    columns = part_columns(outcomes)
+    header = ["student", "file", "exercise", "status", "reason", *columns]
+    header += ["score", "max_score", "seed", "seconds"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".partial")
+    with temporary.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for o in outcomes:
+            points = {v.part: v.points for v in o.verdicts}
+            row = [o.student, o.file, o.exercise or "", o.status, o.reason]
+            row += [_number(points[c]) if c in points else "" for c in columns]
+            row += [_number(o.score), _number(o.max_score), o.seed, o.seconds]
+            writer.writerow(row)
+    temporary.replace(out)
+    run = {
+        "seed": seed,
+        "sandbox": sandbox_mode(),
+        "limits": asdict(limits),
+        "outcomes": [o.to_json() for o in outcomes],
+    }
+    out.with_suffix(".json").write_text(json.dumps(run, indent=1))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stems = [o.student for o in outcomes]
+    for o in outcomes:
+        name = o.student if stems.count(o.student) == 1 else o.file
+        (results_dir / f"{name}.json").write_text(json.dumps(gradescope_results(o), indent=1))
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"

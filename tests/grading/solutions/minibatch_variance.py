@@ -1,0 +1,32 @@
+"""Reference solution of exercises/minibatch_variance.md (Problem 4.6.3). Not published."""
+
+import numpy as np
+import sympy as sp
+
+
+def minibatch_grad(G, B, rng, replace=True):
+    """The average of B rows of G drawn with or without replacement."""
+    G = np.asarray(G, dtype=float)
+    rows = rng.choice(len(G), size=B, replace=replace)
+    return G[rows].mean(axis=0)
+
+
+gamma_1, B = sp.symbols("gamma_1 B", positive=True)
+gamma_B_sq = gamma_1**2 / B
+
+
+def variance_curve(G, batch_sizes, rng, n_draws=1000):
+    """Empirical E||g_B - grad f||^2 per batch size, and the slope of its log-log line."""
+    G = np.asarray(G, dtype=float)
+    full = G.mean(axis=0)
+    variances = []
+    for b in batch_sizes:
+        draws = np.array([minibatch_grad(G, b, rng) for _ in range(n_draws)])
+        variances.append(np.mean(np.sum((draws - full) ** 2, axis=1)))
+    variances = np.array(variances)
+    slope = np.polyfit(np.log(batch_sizes), np.log(variances), 1)[0]
+    return variances, slope
+
+
+epsilon = sp.Symbol("epsilon", positive=True)
+T_iterations = 1 / epsilon**2 + 1 / (B * epsilon**4)
