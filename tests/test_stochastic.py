@@ -161,3 +161,30 @@ def test_stability_exponent_predicts_gd_staying_and_sgd_leaving_the_sharp_minimu
     assert abs(gd.iterates[-1, 0] - problem.sharp_minimizer[0]) < 1e-8
     sgd = run(SGD(lr, batch_size=1, seed=0), problem, start, 300)
     assert abs(sgd.iterates[-1, 0] - problem.flat_minimizer[0]) < 1e-6
+
+
+def test_variance_standard_error_matches_the_chi_square_formula():
+    # For g ~ N(0, sigma^2 I_d), ||g||^2 = sigma^2 chi^2_d has variance 2 d sigma^4, so the
+    # standard error of the mean of K draws is sqrt(2 d) sigma^2 / sqrt(K).
+    rng = np.random.default_rng(3)
+    d, sigma, draws = 4, 0.5, 40_000
+    samples = sigma * rng.standard_normal((draws, d))
+    expected = np.sqrt(2 * d) * sigma**2 / np.sqrt(draws)
+    error = stochastic.variance_standard_error(samples, np.zeros(d))
+    assert error == pytest.approx(expected, rel=0.05)
+    with pytest.raises(ValueError, match="2 draws"):
+        stochastic.variance_standard_error(samples[:1], np.zeros(d))
+
+
+def test_anisotropic_least_squares_has_the_requested_conditioning():
+    problem = stochastic.anisotropic_least_squares(20_000, 6, condition_number=50.0, seed=1)
+    assert isinstance(problem, LeastSquares) and (problem.n, problem.dim) == (20_000, 6)
+    # The Gram matrix of n samples estimates diag(s^2); its eigenvalues within a few percent.
+    expected = np.logspace(0.0, -np.log10(50.0), 6)
+    gram_eigenvalues = np.linalg.eigvalsh(problem.X.T @ problem.X / problem.n)
+    assert np.allclose(np.sort(gram_eigenvalues), np.sort(expected), rtol=0.08)
+    assert 40 < problem.condition_number < 62
+    residuals = problem.X @ problem.minimizer - problem.y
+    assert np.std(residuals) == pytest.approx(0.1, rel=0.05)
+    with pytest.raises(ValueError, match="condition_number"):
+        stochastic.anisotropic_least_squares(10, 2, condition_number=0.5)

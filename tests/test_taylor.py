@@ -164,3 +164,40 @@ def test_descent_check_stops_at_divergence_and_shows_ascent_above_2_over_L():
     # along the top eigenvector f goes up every step, exactly as much as the bound allows
     assert np.all(check.decrease < 0) and np.all(check.guaranteed < 0)
     assert np.allclose(check.decrease, check.guaranteed, rtol=1e-12)
+
+
+def test_second_order_model_grid_matches_the_formula_at_grid_points():
+    problem = Rosenbrock(b=10.0)
+    w = np.array([-0.8, 0.3])
+    xs, ys, model = taylor.second_order_model_grid(problem, w, (-1.0, 1.0), (0.0, 2.0), size=5)
+    assert xs.shape == ys.shape == model.shape == (5, 5)
+    assert xs[0, 0] == -1.0 and xs[0, -1] == 1.0 and ys[0, 0] == 0.0 and ys[-1, 0] == 2.0
+    g, H = problem.grad(w), problem.hess(w)
+    for i, j in [(0, 0), (2, 3), (4, 1)]:
+        delta = np.array([xs[i, j], ys[i, j]]) - w
+        expected = problem.value(w) + g @ delta + 0.5 * delta @ H @ delta
+        assert model[i, j] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="two-dimensional"):
+        taylor.second_order_model_grid(Cubic(), W, (0, 1), (0, 1))
+
+
+def test_sampled_smoothness_of_a_quadratic_stays_within_its_eigenvalues():
+    # Hessian eigenvalues of a quadratic are its eigenvalues everywhere; the gradient ratio
+    # ||A (a - b)|| / ||a - b|| lies between the smallest and largest |eigenvalue|.
+    problem = Quadratic([-3.0, 0.5, 2.0], seed=4)
+    result = taylor.sampled_smoothness(problem, 5.0, 300, np.random.default_rng(0))
+    assert result.lowest_eigenvalue == pytest.approx(-3.0, abs=1e-12)
+    assert result.highest_eigenvalue == pytest.approx(2.0, abs=1e-12)
+    assert 2.0 < result.largest_ratio <= 3.0 + 1e-12
+    with pytest.raises(ValueError, match="radius"):
+        taylor.sampled_smoothness(problem, 0.0, 10, np.random.default_rng(0))
+
+
+def test_count_increases_counts_rises_beyond_the_tolerance_and_divergence():
+    values = [5.0, 4.0, 4.0 + 1e-14, 4.5, 3.0, np.inf, np.nan]
+    # rises: 4 -> 4 + 1e-14 is within tolerance; 4 + 1e-14 -> 4.5 counts; 3 -> inf counts.
+    assert taylor.count_increases(values) == 2
+    assert taylor.count_increases(values, tolerance=0.0) == 3
+    assert taylor.count_increases([1.0]) == 0
+    with pytest.raises(ValueError, match="tolerance"):
+        taylor.count_increases(values, tolerance=-1.0)

@@ -11,11 +11,11 @@ What is measured, honestly:
   :class:`gdlab.optim.Newton` (its copy of :math:`H_t`) or :class:`gdlab.optim.GD`; LAPACK's
   own workspace is not traced, so the Newton figure is a lower bound;
 - **time** of ``np.linalg.solve`` (an LU factorisation, :math:`\tfrac23 d^3` flops, then two
-  triangular solves), the best of several runs, in a separate Python process whose BLAS is limited
-  to ``blas_threads`` threads: with threads competing for a shared machine, multi-threaded
-  timings swing by factors of ten. BLAS runs faster per flop on larger matrices (better use of
-  caches and vector units) until the matrix no longer fits in cache, so the exponent measured on
-  small d is below 3; ``gflops`` shows the rate achieved at each size.
+  triangular solves), the best of several runs. Everything runs in a separate Python process
+  whose BLAS is limited to ``blas_threads`` threads: with threads competing for a shared
+  machine, multi-threaded timings swing by factors of ten. BLAS runs faster per flop on larger
+  matrices (better use of caches and vector units), so the exponent measured on small d is
+  below 3; ``gflops`` shows the rate achieved at each size.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ __all__ = [
     "dense_test_system",
     "loglog_slope",
     "lu_solve_flops",
+    "measure_here",
     "newton_costs",
     "peak_allocation",
     "time_call",
@@ -138,16 +139,11 @@ class NewtonCosts(NamedTuple):
     blas_threads: int  #: BLAS threads used for the timings
 
 
-_TIMER = """
-import json, sys, time
+_MEASURE = """
+import json, sys
 import numpy as np
-from gdlab.costs import dense_test_system, time_call
-dims, repeats, seed = json.loads(sys.argv[1])
-out = []
-for d in dims:
-    H, b = dense_test_system(d, seed)
-    out.append(time_call(lambda: np.linalg.solve(H, b), repeats))
-print(json.dumps(out))
+from gdlab.costs import measure_here
+print(json.dumps(measure_here(*json.loads(sys.argv[1]))))
 """
 
 _THREAD_VARIABLES = (
@@ -159,8 +155,27 @@ _THREAD_VARIABLES = (
 )
 
 
+def measure_here(dims, repeats, seed) -> dict:
+    """The measurements of :func:`newton_costs`, taken in the current process (plain lists)."""
+    from gdlab.optim import GD, Newton
+
+    result = {"hessian": [], "newton": [], "gd": [], "seconds": []}
+    for d in dims:
+        H, b = dense_test_system(int(d), seed)
+        problem, w = _DenseQuadratic(H, b), np.zeros(int(d))
+        result["hessian"].append(int(H.nbytes))
+        result["newton"].append(peak_allocation(lambda p=problem, w=w: Newton().step(w, p)))
+        result["gd"].append(peak_allocation(lambda p=problem, w=w: GD(lr=0.1).step(w, p)))
+        result["seconds"].append(time_call(lambda H=H, b=b: np.linalg.solve(H, b), repeats))
+    return result
+
+
 def newton_costs(dims, repeats=3, seed=0, blas_threads=1) -> NewtonCosts:
     r"""Measure memory and solve time of a Newton step for each dimension in ``dims``.
+
+    The measurements run in a fresh Python process whose BLAS may use ``blas_threads`` threads
+    (set through the usual environment variables), so that they neither depend on nor disturb
+    the caller's state.
 
     Parameters
     ----------
@@ -171,7 +186,7 @@ def newton_costs(dims, repeats=3, seed=0, blas_threads=1) -> NewtonCosts:
     seed : int
         Seed of the random systems (:func:`dense_test_system`).
     blas_threads : int
-        Threads the BLAS may use in the timing process.
+        Threads the BLAS may use in the measuring process.
 
     Returns
     -------
@@ -183,36 +198,25 @@ def newton_costs(dims, repeats=3, seed=0, blas_threads=1) -> NewtonCosts:
     repeats = _checks.positive_int("repeats", repeats)
     seed = _checks.non_negative_int("seed", seed)
     blas_threads = _checks.positive_int("blas_threads", blas_threads)
-
-    from gdlab.optim import GD, Newton
-
-    hessian_bytes, newton_bytes, gd_bytes = [], [], []
-    for d in dims:
-        H, b = dense_test_system(int(d), seed)
-        problem, w = _DenseQuadratic(H, b), np.zeros(int(d))
-        hessian_bytes.append(H.nbytes)
-        newton_bytes.append(peak_allocation(lambda p=problem, w=w: Newton().step(w, p)))
-        gd_bytes.append(peak_allocation(lambda p=problem, w=w: GD(lr=0.1).step(w, p)))
-        del H, problem
-
     environment = dict(os.environ)
     environment.update({name: str(blas_threads) for name in _THREAD_VARIABLES})
     finished = subprocess.run(
-        [sys.executable, "-c", _TIMER, json.dumps([dims.tolist(), repeats, seed])],
+        [sys.executable, "-c", _MEASURE, json.dumps([dims.tolist(), repeats, seed])],
         env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
     if finished.returncode != 0:
-        raise RuntimeError(f"the timing process failed:\n{finished.stderr}")
-    seconds = np.array(json.loads(finished.stdout.strip().splitlines()[-1]), dtype=np.float64)
+        raise RuntimeError(f"the measuring process failed:\n{finished.stderr}")
+    measured = json.loads(finished.stdout.strip().splitlines()[-1])
+    seconds = np.array(measured["seconds"], dtype=np.float64)
     flops = np.array([lu_solve_flops(int(d)) for d in dims])
     return NewtonCosts(
         dims,
-        np.array(hessian_bytes, dtype=np.int64),
-        np.array(newton_bytes, dtype=np.int64),
-        np.array(gd_bytes, dtype=np.int64),
+        np.array(measured["hessian"], dtype=np.int64),
+        np.array(measured["newton"], dtype=np.int64),
+        np.array(measured["gd"], dtype=np.int64),
         seconds,
         flops / seconds / 1e9,
         blas_threads,

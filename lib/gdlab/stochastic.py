@@ -7,6 +7,10 @@ r"""Mini-batch gradients as random variables (Section 4.2), and a landscape for 
   interval per coordinate, simultaneous over coordinates (Bonferroni).
 - :func:`per_example_variance`, :func:`empirical_variance`, :func:`minibatch_variance`: the spread
   :math:`\mathbb E\|g - \nabla L\|^2` of single-example and mini-batch gradients (Problem 4.6.3).
+- :func:`variance_standard_error`: the sampling error of :func:`empirical_variance`, to compare a
+  measured variance with its formula honestly.
+- :func:`anisotropic_least_squares`: a least-squares finite sum with badly scaled features, on
+  which gradient descent needs many epochs (for SGD against GD at equal cost).
 - :func:`clip_by_norm`: gradient clipping, a common biased modification of :math:`g_t`.
 - :class:`SharpFlatSum`: a one-dimensional finite sum whose examples all vanish at a sharp and at a
   flat minimum, and :func:`linear_stability_exponent`, which predicts whether GD or SGD with a
@@ -23,11 +27,12 @@ from typing import NamedTuple
 import numpy as np
 
 from gdlab import _checks
-from gdlab.problems import Problem
+from gdlab.problems import LeastSquares, Problem
 
 __all__ = [
     "MeanTest",
     "SharpFlatSum",
+    "anisotropic_least_squares",
     "clip_by_norm",
     "empirical_variance",
     "linear_stability_exponent",
@@ -35,6 +40,7 @@ __all__ = [
     "minibatch_gradients",
     "minibatch_variance",
     "per_example_variance",
+    "variance_standard_error",
 ]
 
 
@@ -176,6 +182,51 @@ def minibatch_variance(single_example_variance, batch_size, n=None, replace=True
     if n == 1:
         return 0.0
     return variance / batch_size * (n - batch_size) / (n - 1)
+
+
+def variance_standard_error(samples, reference) -> float:
+    r"""The standard error of :func:`empirical_variance`.
+
+    The empirical variance is the mean of the K numbers :math:`\|g_k - \nabla L\|^2`; its
+    standard error is their sample standard deviation divided by :math:`\sqrt K`.
+    """
+    samples = _checks.finite_array("samples", samples, ndim=2)
+    if samples.shape[0] < 2:
+        raise ValueError(f"samples must contain at least 2 draws, got {samples.shape[0]}")
+    reference = _checks.vector("reference", reference, samples.shape[1])
+    squared_distances = np.sum((samples - reference) ** 2, axis=1)
+    return float(squared_distances.std(ddof=1) / np.sqrt(samples.shape[0]))
+
+
+def anisotropic_least_squares(
+    n, d, condition_number=100.0, noise=0.1, weight_scale=3.0, seed=0
+) -> LeastSquares:
+    r"""Least squares with features of geometrically decreasing scale (a finite sum, Section 4.2).
+
+    Features :math:`x_{ij} = s_j z_{ij}` with :math:`z_{ij}` standard normal and scales
+    :math:`s_j^2` log-spaced from 1 down to ``1 / condition_number``, so the Hessian
+    :math:`X^\top X / n` is close to :math:`\operatorname{diag}(s_j^2)` and its condition number
+    close to ``condition_number``; targets :math:`y_i = x_i^\top w_\text{true} + \text{noise}\,
+    \varepsilon_i` with :math:`w_\text{true} \sim N(0, \text{weight\_scale}^2 I)`.
+
+    Returns
+    -------
+    LeastSquares
+        Without ridge; its ``minimizer`` and ``optimal_value`` are exact.
+    """
+    n = _checks.positive_int("n", n)
+    d = _checks.positive_int("d", d)
+    condition_number = _checks.positive("condition_number", condition_number)
+    if condition_number < 1:
+        raise ValueError(f"condition_number must be >= 1, got {condition_number}")
+    noise = _checks.non_negative("noise", noise)
+    weight_scale = _checks.non_negative("weight_scale", weight_scale)
+    rng = np.random.default_rng(_checks.non_negative_int("seed", seed))
+    scales = np.sqrt(np.logspace(0.0, -np.log10(condition_number), d))
+    X = rng.standard_normal((n, d)) * scales
+    true_weights = weight_scale * rng.standard_normal(d)
+    y = X @ true_weights + noise * rng.standard_normal(n)
+    return LeastSquares(X, y)
 
 
 def clip_by_norm(gradients, max_norm) -> np.ndarray:

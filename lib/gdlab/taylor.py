@@ -7,10 +7,13 @@ r"""Taylor models, steepest-direction search and the smoothness bound (Section 4
 - :func:`random_unit_directions`, :func:`best_direction_cosines`: random search for the direction
   that decreases the first-order model most (the setting of Problem 4.1.1), and how close the best
   of :math:`N` random directions comes to :math:`-\nabla f / \|\nabla f\|`.
-- :func:`hessian_eigenvalue_range`, :func:`gradient_lipschitz_ratios`: the two sides of
-  Definition 4.1.2 measured at sample points.
+- :func:`hessian_eigenvalue_range`, :func:`gradient_lipschitz_ratios`, :func:`sampled_smoothness`:
+  the two sides of Definition 4.1.2 measured at sample points.
 - :func:`guaranteed_decrease`, :func:`descent_check`: the decrease the descent lemma
-  (Lemma 4.1.4) guarantees per GD step, next to the decrease a run actually made.
+  (Lemma 4.1.4) guarantees per GD step, next to the decrease a run actually made;
+  :func:`count_increases`: the steps at which a run went uphill (the footnote's failure).
+- :func:`second_order_model_grid`: the quadratic model (4.3) of a 2-D objective on a grid, for
+  contour plots.
 
 Functions return arrays or named tuples and print nothing. A problem is any object with ``dim``,
 ``value``, ``grad`` and (where needed) ``hess``, as in :mod:`gdlab.problems`.
@@ -26,15 +29,19 @@ from gdlab import _checks
 
 __all__ = [
     "DescentCheck",
+    "SampledSmoothness",
     "SmoothnessBounds",
     "best_direction_cosines",
+    "count_increases",
     "descent_check",
     "first_order_model",
     "gradient_lipschitz_ratios",
     "guaranteed_decrease",
     "hessian_eigenvalue_range",
     "random_unit_directions",
+    "sampled_smoothness",
     "second_order_model",
+    "second_order_model_grid",
     "smoothness_bounds",
 ]
 
@@ -85,6 +92,23 @@ def second_order_model(problem, w, delta):
     curvature = np.einsum("...i,ij,...j->...", steps, hessian, steps)
     model = problem.value(w) + steps @ problem.grad(w) + 0.5 * curvature
     return float(model) if steps.ndim == 1 else model
+
+
+def second_order_model_grid(problem, w, xlim, ylim, size=200):
+    r"""The quadratic model (Eq. 4.3) of a 2-D objective around ``w`` on a ``size`` x ``size`` grid.
+
+    Returns ``(xs, ys, model)``, each of shape (size, size), ready for ``ax.contour``:
+    ``model[i, j]`` is :func:`second_order_model` at the step ``(xs[i, j], ys[i, j]) - w``.
+    """
+    w = _checks.vector("w", w, problem.dim)
+    if problem.dim != 2:
+        raise ValueError(f"problem must be two-dimensional, got dim={problem.dim}")
+    size = _checks.positive_int("size", size)
+    x_low, x_high = _checks.finite_array("xlim", xlim)
+    y_low, y_high = _checks.finite_array("ylim", ylim)
+    xs, ys = np.meshgrid(np.linspace(x_low, x_high, size), np.linspace(y_low, y_high, size))
+    steps = np.column_stack([xs.ravel() - w[0], ys.ravel() - w[1]])
+    return xs, ys, second_order_model(problem, w, steps).reshape(xs.shape)
 
 
 class SmoothnessBounds(NamedTuple):
@@ -230,6 +254,32 @@ def gradient_lipschitz_ratios(problem, points_a, points_b) -> np.ndarray:
     return np.linalg.norm(differences, axis=1) / distances
 
 
+class SampledSmoothness(NamedTuple):
+    """Both sides of Definition 4.1.2 measured at random points of a box."""
+
+    lowest_eigenvalue: float  #: smallest Hessian eigenvalue seen
+    highest_eigenvalue: float  #: largest Hessian eigenvalue seen
+    largest_ratio: float  #: largest gradient ratio (4.8) over the sampled pairs
+
+
+def sampled_smoothness(problem, radius, count, rng) -> SampledSmoothness:
+    """Hessian eigenvalues at ``count`` points and gradient ratios over ``count`` pairs.
+
+    Points and partners are uniform in the box :math:`[-r, r]^d`; an L-smooth f gives
+    eigenvalues in [-L, L] and ratios at most L (Definition 4.1.2), so the result bounds the
+    smallest valid L from below.
+    """
+    radius = _checks.positive("radius", radius)
+    count = _checks.positive_int("count", count)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
+    points = radius * rng.uniform(-1, 1, size=(count, problem.dim))
+    partners = radius * rng.uniform(-1, 1, size=(count, problem.dim))
+    low, high = hessian_eigenvalue_range(problem, points)
+    ratio = float(gradient_lipschitz_ratios(problem, points, partners).max())
+    return SampledSmoothness(low, high, ratio)
+
+
 # -- the descent lemma (Lemma 4.1.4) ------------------------------------------------------------
 
 
@@ -286,3 +336,18 @@ def descent_check(trace, L) -> DescentCheck:
     lrs, norms = lrs[:taken], grad_norms[:taken]
     guaranteed = np.asarray(guaranteed_decrease(norms, lrs, L), dtype=np.float64)
     return DescentCheck(decrease, guaranteed.reshape(taken), 0.5 * lrs * norms**2)
+
+
+def count_increases(values, tolerance=1e-12) -> int:
+    """The number of steps t with f(w_{t+1}) > f(w_t) + tolerance in a sequence of values.
+
+    The tolerance keeps float64 rounding of f near its minimum from counting as an increase; a
+    non-finite value after a finite one (divergence) counts as an increase.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, got shape {values.shape}")
+    tolerance = _checks.non_negative("tolerance", tolerance)
+    before, after = values[:-1], values[1:]
+    rose = (after > before + tolerance) | (np.isfinite(before) & ~np.isfinite(after))
+    return int(np.sum(rose & np.isfinite(before)))
