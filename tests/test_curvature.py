@@ -132,3 +132,166 @@ def test_operator_argument_checks():
         lanczos(lambda v: v, 3, v0=np.zeros(3))
     with pytest.raises(ValueError, match="v0"):
         lanczos(lambda v: v, 3, v0=np.ones(4))
+
+
+# --- any objective: Hessian-vector products, top eigenpair, along a path ---------------------
+
+from gdlab.curvature import (  # noqa: E402
+    curvature_along_path,
+    hessian_top_eigenpair,
+    hessian_vector_product,
+)
+from gdlab.optim import GD, run  # noqa: E402
+from gdlab.problems import LeastSquares, LogisticRegression, Quadratic, Rosenbrock  # noqa: E402
+
+
+class GradientOnly:
+    """An objective known only through its gradient: f(w) = sum_i cosh(a_i . w).
+
+    Hessian sum_i cosh(a_i . w) a_i a_i^T, written here for the test only.
+    """
+
+    def __init__(self, A):
+        self.A, self.dim = A, A.shape[1]
+
+    def grad(self, w):
+        return self.A.T @ np.sinh(self.A @ w)
+
+    def hessian_for_test(self, w):
+        return (self.A.T * np.cosh(self.A @ w)) @ self.A
+
+
+def small_problems():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 6)) + 0.5
+    y = (rng.random(60) < 0.5).astype(float)
+    return [
+        (Quadratic([0.5, 2.0, 7.0], seed=1), rng.standard_normal(3)),
+        (Rosenbrock(), np.array([-0.7, 1.3])),
+        (LeastSquares(n=40, d=4, seed=2), rng.standard_normal(4)),
+        (LogisticRegression(X, y, ridge=0.01), 0.3 * rng.standard_normal(6)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_hessian_vector_products_match_the_exact_hessian(index):
+    problem, w = small_problems()[index]
+    rng = np.random.default_rng(index)
+    H = problem.hess(w)
+    for _ in range(3):
+        v = rng.standard_normal(problem.dim)
+        expected = H @ v
+        scale = np.linalg.norm(expected)
+        exact = hessian_vector_product(problem, w, v)
+        fd = hessian_vector_product(problem, w, v, method="fd")
+        assert np.allclose(exact, expected, rtol=0, atol=1e-12 * scale)
+        assert np.linalg.norm(fd - expected) <= 1e-7 * scale
+
+
+def test_finite_difference_product_needs_only_the_gradient():
+    rng = np.random.default_rng(0)
+    problem = GradientOnly(0.5 * rng.standard_normal((30, 8)))
+    w, v = 0.3 * rng.standard_normal(8), rng.standard_normal(8)
+    expected = problem.hessian_for_test(w) @ v
+    fd = hessian_vector_product(problem, w, v, method="fd")
+    assert np.linalg.norm(fd - expected) <= 1e-8 * np.linalg.norm(expected)
+    # the error shrinks like h^2 until rounding takes over: a 10x larger step is ~100x worse
+    coarse = hessian_vector_product(problem, w, v, method="fd", rel_step=1e-3)
+    ratio = np.linalg.norm(coarse - expected) / np.linalg.norm(
+        hessian_vector_product(problem, w, v, method="fd", rel_step=1e-4) - expected
+    )
+    assert 50 < ratio < 200
+    assert np.all(hessian_vector_product(problem, w, np.zeros(8), method="fd") == 0)
+    with pytest.raises(ValueError, match="neither"):
+        hessian_vector_product(problem, w, v)
+
+
+def test_exact_product_falls_back_to_the_hessian_matrix():
+    class HessianOnly:
+        dim = 3
+
+        def hess(self, w):
+            return np.diag([1.0, 2.0, 3.0]) * (1 + w @ w)
+
+    w, v = np.array([1.0, 0.0, 1.0]), np.array([1.0, 1.0, 1.0])
+    assert np.allclose(hessian_vector_product(HessianOnly(), w, v), [3.0, 6.0, 9.0])
+
+
+@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("hvp", ["exact", "fd"])
+def test_power_method_finds_the_largest_magnitude_eigenvalue(index, hvp):
+    problem, w = small_problems()[index]
+    eigenvalues = np.linalg.eigvalsh(problem.hess(w))
+    largest_magnitude = eigenvalues[np.argmax(np.abs(eigenvalues))]
+    result = hessian_top_eigenpair(problem, w, hvp=hvp, max_iter=5000, tol=1e-9)
+    assert result.converged
+    assert result.eigenvalue == pytest.approx(largest_magnitude, rel=1e-7)
+    lanczos_result = hessian_top_eigenpair(problem, w, method="lanczos", hvp=hvp, tol=1e-10)
+    assert lanczos_result.eigenvalue == pytest.approx(eigenvalues[-1], rel=1e-7)
+
+
+def test_power_method_on_an_indefinite_hessian_returns_the_local_smoothness():
+    # Rosenbrock at (0, 1): Hessian diag(2 - 400, 200), so max |lambda| = 398 (Definition 4.1.2)
+    # comes from the negative eigenvalue; Lanczos returns the largest one, 200.
+    problem, w = Rosenbrock(), np.array([0.0, 1.0])
+    power = hessian_top_eigenpair(problem, w, max_iter=200, tol=1e-10)
+    assert power.eigenvalue == pytest.approx(-398.0, rel=1e-9)
+    assert hessian_top_eigenpair(problem, w, method="lanczos").eigenvalue == pytest.approx(200.0)
+
+
+def test_power_method_on_a_network_matches_its_hessian_built_from_exact_products():
+    X, Y = gaussian_clusters(n=30, dim=4, n_classes=3, seed=2)
+    problem = MSELoss(TanhMLP(4, 3, width=6, depth=2), X, Y)
+    w = problem.net.init(2)
+    eye = np.eye(problem.dim)
+    H = np.column_stack([problem.hvp(w, e) for e in eye])
+    expected = np.linalg.eigvalsh((H + H.T) / 2)
+    largest_magnitude = expected[np.argmax(np.abs(expected))]
+    for hvp in ("exact", "fd"):
+        result = hessian_top_eigenpair(problem, w, hvp=hvp, max_iter=20000, tol=1e-8)
+        assert result.eigenvalue == pytest.approx(largest_magnitude, rel=1e-6)
+
+
+def test_curvature_along_a_gd_run_matches_eigvalsh_at_each_iterate():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((80, 5)) + 1.0
+    y = (rng.random(80) < 1 / (1 + np.exp(-X @ rng.standard_normal(5)))).astype(float)
+    problem = LogisticRegression(X, y, ridge=1e-3)
+    trace = run(GD(lr=1 / problem.L), problem, np.zeros(5), steps=60)
+    path = curvature_along_path(problem, trace.iterates, every=7, max_iter=2000, tol=1e-10)
+    assert list(path.steps) == list(range(0, 61, 7))
+    expected = [np.linalg.eigvalsh(problem.hess(trace.iterates[t]))[-1] for t in path.steps]
+    assert np.allclose(path.eigenvalues, expected, rtol=1e-8)
+    assert path.eigenvalues[0] == pytest.approx(problem.L, rel=1e-8)  # at w = 0: exactly L
+    assert path.converged.all()
+    # warm starts: later points need fewer products than the cold first one
+    assert np.all(path.n_matvecs[1:] < path.n_matvecs[0])
+
+
+def test_curvature_along_a_diverged_run_stops_at_the_first_non_finite_iterate():
+    problem = Quadratic([1.0, 4.0])
+    trace = run(GD(lr=1.0), problem, np.array([1.0, 1.0]), steps=2000)  # 1 - 4 = -3: diverges
+    first_non_finite = int(np.argmax(~np.isfinite(trace.iterates).all(axis=1)))
+    assert first_non_finite > 0  # |w_t| ~ 3^t overflows after about 650 steps
+    path = curvature_along_path(problem, trace.iterates, every=100, tol=1e-10)
+    assert path.steps[-1] < first_non_finite <= path.steps[-1] + 100
+    assert np.allclose(path.eigenvalues, 4.0)
+
+
+def test_curvature_argument_checks():
+    problem = Quadratic([1.0, 2.0])
+    w = np.zeros(2)
+    with pytest.raises(ValueError, match="method"):
+        hessian_vector_product(problem, w, w, method="autodiff")
+    with pytest.raises(ValueError, match="method"):
+        hessian_top_eigenpair(problem, w, method="arnoldi")
+    with pytest.raises(ValueError, match="hvp"):
+        hessian_top_eigenpair(problem, w, hvp="complex-step")
+    with pytest.raises(ValueError, match="v"):
+        hessian_vector_product(problem, w, np.ones(3))
+    with pytest.raises(ValueError, match="rel_step"):
+        hessian_vector_product(problem, w, w, method="fd", rel_step=0.0)
+    with pytest.raises(ValueError, match="iterates"):
+        curvature_along_path(problem, np.zeros(2))
+    with pytest.raises(ValueError, match="every"):
+        curvature_along_path(problem, np.zeros((3, 2)), every=0)

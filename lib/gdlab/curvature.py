@@ -15,6 +15,14 @@ that. Two are here:
 Both take an operator given as a callable ``v -> Hv``, or as ``(problem, w)`` for any object with
 ``hvp(w, v)`` (and ``dim``), and accept a start vector so a training loop can warm-start each
 estimate from the previous eigenvector.
+
+For any objective (Section 4.7's "estimate the local smoothness"):
+
+- :func:`hessian_vector_product`: ``H(w) v`` exactly (``problem.hvp`` or ``problem.hess``) or by
+  central differences of ``problem.grad``, two gradients and no second derivatives.
+- :func:`hessian_top_eigenpair`: the power method (or Lanczos) on those products at one point.
+- :func:`curvature_along_path`: the same estimate at the iterates of a run, each call
+  warm-started from the previous eigenvector.
 """
 
 from __future__ import annotations
@@ -25,7 +33,17 @@ import numpy as np
 
 from gdlab import _checks
 
-__all__ = ["EigResult", "lanczos", "power_iteration", "sharpness", "hvp_operator"]
+__all__ = [
+    "CurvaturePath",
+    "EigResult",
+    "curvature_along_path",
+    "hessian_top_eigenpair",
+    "hessian_vector_product",
+    "hvp_operator",
+    "lanczos",
+    "power_iteration",
+    "sharpness",
+]
 
 
 class EigResult(NamedTuple):
@@ -207,3 +225,174 @@ def sharpness(problem, w=None, *, method: str = "lanczos", dim: int | None = Non
     if method == "power":
         return power_iteration(matvec, dim, **kwargs).eigenvalue
     raise ValueError(f"method must be 'lanczos' or 'power', got {method!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Any objective: Hessian-vector products, the top eigenpair, and its value along a run
+# --------------------------------------------------------------------------------------------
+
+_HVP_METHODS = ("exact", "fd")
+
+
+def hessian_vector_product(problem, w, v, method: str = "exact", rel_step: float = 1e-5):
+    """The Hessian-vector product ``H(w) v`` of an objective, exact or by finite differences.
+
+    Parameters
+    ----------
+    problem : object with ``grad(w)``, and ``hvp(w, v)`` or ``hess(w)`` for ``method="exact"``
+    w, v : array, shape (dim,)
+    method : {"exact", "fd"}
+        ``"exact"`` uses ``problem.hvp(w, v)`` when it exists, else ``problem.hess(w) @ v``.
+        ``"fd"`` uses the central difference of the gradient along ``v``,
+
+        ``(grad(w + h v) - grad(w - h v)) / (2 h)``,  ``h = rel_step * max(1, ||w||) / ||v||``,
+
+        two gradient evaluations (the cost of Section 3.4.1's product, without differentiating
+        twice). Its error is ``O(h^2)`` from truncation plus ``O(eps / h)`` from rounding.
+    rel_step : float
+        The parameters move by ``rel_step`` relative to their size (``"fd"`` only).
+
+    Returns
+    -------
+    ndarray, shape (dim,)
+    """
+    if method not in _HVP_METHODS:
+        raise ValueError(f"method must be 'exact' or 'fd', got {method!r}")
+    w = np.asarray(w, dtype=np.float64)
+    dim = int(getattr(problem, "dim", w.shape[0] if w.ndim == 1 else 0))
+    w = _checks.vector("w", w, dim)
+    v = _checks.vector("v", v, dim)
+    if method == "exact":
+        if hasattr(problem, "hvp"):
+            return np.asarray(problem.hvp(w, v), dtype=np.float64)
+        if hasattr(problem, "hess"):
+            return np.asarray(problem.hess(w), dtype=np.float64) @ v
+        raise ValueError(
+            f"method='exact' needs problem.hvp or problem.hess; {type(problem).__name__} has"
+            " neither (use method='fd')"
+        )
+    rel_step = _checks.positive("rel_step", rel_step)
+    v_norm = float(np.linalg.norm(v))
+    if v_norm == 0:
+        return np.zeros(dim)
+    h = rel_step * max(1.0, float(np.linalg.norm(w))) / v_norm
+    forward = np.asarray(problem.grad(w + h * v), dtype=np.float64)
+    backward = np.asarray(problem.grad(w - h * v), dtype=np.float64)
+    return (forward - backward) / (2 * h)
+
+
+def hessian_top_eigenpair(
+    problem,
+    w,
+    *,
+    method: str = "power",
+    hvp: str = "exact",
+    rel_step: float = 1e-5,
+    **kwargs,
+) -> EigResult:
+    """The top eigenpair of ``H(w)`` from Hessian-vector products alone (Section 4.7).
+
+    Parameters
+    ----------
+    problem : object with ``dim`` and ``grad`` (and ``hvp`` or ``hess`` for ``hvp="exact"``)
+    w : array, shape (dim,)
+    method : {"power", "lanczos"}
+        ``"power"``: the power method, :func:`power_iteration`. It converges to the eigenvalue
+        of largest *magnitude*, so ``abs(result.eigenvalue)`` estimates the local smoothness
+        ``max_i |lambda_i(H(w))|`` of Definition 4.1.2, the ``L`` that the step-size rule
+        ``eta < 2/L`` of Lemma 4.1.4 needs near ``w``. ``"lanczos"``: :func:`lanczos`, the
+        largest (signed) eigenvalue, the sharpness.
+    hvp : {"exact", "fd"}
+        How each product is computed; see :func:`hessian_vector_product`.
+    rel_step : float
+        Finite-difference step for ``hvp="fd"``.
+    **kwargs
+        Passed on: ``v0`` (warm start), ``max_iter``, ``tol``, ``seed``.
+
+    Returns
+    -------
+    EigResult
+    """
+    if method not in ("power", "lanczos"):
+        raise ValueError(f"method must be 'power' or 'lanczos', got {method!r}")
+    if hvp not in _HVP_METHODS:
+        raise ValueError(f"hvp must be 'exact' or 'fd', got {hvp!r}")
+    dim = _checks.positive_int("problem.dim", getattr(problem, "dim", None))
+    w = _checks.vector("w", w, dim)
+
+    def matvec(v):
+        return hessian_vector_product(problem, w, v, method=hvp, rel_step=rel_step)
+
+    solver = power_iteration if method == "power" else lanczos
+    return solver(matvec, dim, **kwargs)
+
+
+class CurvaturePath(NamedTuple):
+    """The top Hessian eigenvalue measured at the iterates of a run.
+
+    Attributes
+    ----------
+    steps : ndarray of int
+        The iterate indices ``t`` that were measured.
+    eigenvalues : ndarray
+        The estimate at each of them (signed; see :func:`hessian_top_eigenpair`).
+    n_matvecs : ndarray of int
+        Hessian-vector products spent at each of them.
+    converged : ndarray of bool
+        Whether each estimate met its tolerance.
+    """
+
+    steps: np.ndarray
+    eigenvalues: np.ndarray
+    n_matvecs: np.ndarray
+    converged: np.ndarray
+
+
+def curvature_along_path(
+    problem,
+    iterates,
+    *,
+    every: int = 1,
+    method: str = "power",
+    hvp: str = "exact",
+    seed: int = 0,
+    **kwargs,
+) -> CurvaturePath:
+    """:func:`hessian_top_eigenpair` at iterates ``0, every, 2 * every, ...`` of a run.
+
+    Each estimate starts from the previous eigenvector (a warm start): consecutive iterates
+    have nearby Hessians, so after the first point a few products usually suffice. Iterates
+    that are not finite (a diverged run) end the path.
+
+    Parameters
+    ----------
+    problem : as for :func:`hessian_top_eigenpair`
+    iterates : array, shape (steps + 1, dim)
+        E.g. ``trace.iterates`` from :func:`gdlab.optim.run`.
+    every : int
+    method, hvp, seed, **kwargs
+        As for :func:`hessian_top_eigenpair` (``max_iter``, ``tol``, ``rel_step``).
+    """
+    iterates = np.asarray(iterates, dtype=np.float64)
+    if iterates.ndim != 2 or iterates.shape[0] == 0:
+        raise ValueError(f"iterates must have shape (steps + 1, dim), got {iterates.shape}")
+    every = _checks.positive_int("every", every)
+    steps, values, counts, flags = [], [], [], []
+    v0 = None
+    for t in range(0, iterates.shape[0], every):
+        if not np.all(np.isfinite(iterates[t])):
+            break
+        result = hessian_top_eigenpair(
+            problem, iterates[t], method=method, hvp=hvp, v0=v0, seed=seed, **kwargs
+        )
+        v0 = result.vector
+        steps.append(t)
+        values.append(result.eigenvalue)
+        counts.append(result.n_matvecs)
+        flags.append(result.converged)
+    return CurvaturePath(
+        np.array(steps, dtype=int),
+        np.array(values, dtype=np.float64),
+        np.array(counts, dtype=int),
+        np.array(flags, dtype=bool),
+    )
