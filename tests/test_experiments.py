@@ -179,9 +179,13 @@ def test_gradient_flow_sharpens_past_every_ceiling(default_result):
         assert run.sharpness[at] < flow.sharpness[-1]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_other_seeds_meet_every_condition(seed):
+    # with seed 0 (the test above) five seeds: each draws new data and a new initialisation;
+    # the experiment is the page's, only without the gradient-flow run, which no condition uses.
+    # bench/eos_seeds.py prints the values behind the conditions (seeds 0 to 7 all pass).
     result = edge_of_stability(seed=seed, flow_lr=None)
+    assert result.settings["steps"] == 4000 and result.settings["lrs"] == DEFAULT_LRS
     assert eos_failures(result) == []
 
 
