@@ -20,6 +20,7 @@ from gdlab.experiments import (
     edge_of_stability,
     eos_failures,
     eos_statistics,
+    eos_table,
     gd_with_sharpness,
     plot_loss,
     plot_loss_window,
@@ -117,6 +118,20 @@ def test_peak_settling_and_jump_statistics():
     assert stats["peak_ratio"] == pytest.approx(1.4) and stats["peak_step"] == 30
     assert stats["settle_steps"] == 20  # 5.6 at step 30, first below 4.4 at step 50
     assert stats["loss_jump"] == pytest.approx(3.0)
+
+
+def test_table_rows_carry_the_statistics_of_each_run():
+    losses = np.linspace(1.0, 0.1, 61)
+    losses[30:] += 0.03 * (np.arange(31) % 2)  # 15 increases after step 30
+    crossing = make_trace(0.5, [1.0, 2.0, 4.0, 4.4, 4.0, 4.4, 4.0], losses)  # crosses at 20
+    never = make_trace(0.25, [2.0, 3.0, 4.0, 4.0, 4.0, 4.0, 4.0], np.linspace(1.0, 0.5, 61))
+    lines = eos_table(EoSResult((crossing, never), None, {}, 0.0)).splitlines()
+    assert len(lines) == 4 and lines[1] == "|---:|---:|---:|---:|---:|---:|---:|"
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    assert all(len(row) == 7 for row in cells)
+    # by hand: start 1/4; median of 4.4, 4.0, 4.4, 4.0 over 4; final 0.1 over 0.7 at step 20
+    assert cells[2] == ["0.5", "4", "0.25", "20", "1.050", "0.143", "15"]
+    assert cells[3] == ["0.25", "8", "0.25", "never", "0.500", "-", "0"]
 
 
 def test_statistics_when_the_sharpness_never_crosses():

@@ -27,6 +27,7 @@ __all__ = [
     "eos_problem",
     "eos_statistics",
     "eos_failures",
+    "eos_table",
     "plot_loss",
     "plot_sharpness",
     "plot_sharpness_vs_time",
@@ -311,6 +312,32 @@ def eos_failures(
                 f"eta = {big['lr']:.4g} (step {big['crossing_step']})"
             )
     return failures
+
+
+def eos_table(result: EoSResult) -> str:
+    """The numbers behind :func:`eos_failures`'s conditions, one row per step size (Markdown).
+
+    Columns: ``eta``, ``2/eta``, the starting sharpness over ``2/eta``, the crossing step, the
+    median of sharpness / (2/eta) over the second half, the final loss over the loss at the
+    crossing, and the loss increases after the crossing; each header states the condition
+    (with :func:`eos_failures`'s default bounds). A run that never crosses shows "never" and "-".
+    """
+    header = (
+        r"| $\eta$ | $2/\eta$ | start: $S/(2/\eta)$ (< 0.6) | crossing step "
+        r"(later for smaller $\eta$) | median $S/(2/\eta)$, second half (0.95 to 1.10) "
+        r"| final loss / loss at crossing (< 0.2) | loss increases after crossing (at least 50) |"
+    )
+    rows = [header, "|" + "---:|" * 7]
+    for run in result.runs:
+        s = eos_statistics(run)
+        crossed = s["crossing_step"] is not None
+        crossing = str(s["crossing_step"]) if crossed else "never"
+        loss_ratio = f"{s['loss_ratio']:.3f}" if crossed else "-"
+        rows.append(
+            f"| {s['lr']:.4g} | {s['threshold']:.4g} | {s['initial_ratio']:.2f} | {crossing} "
+            f"| {s['median_ratio']:.3f} | {loss_ratio} | {s['increases_after_crossing']} |"
+        )
+    return "\n".join(rows)
 
 
 # ---------------------------------------------------------------------------------------------
