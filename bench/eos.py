@@ -5,7 +5,7 @@ page runs exactly this), and the per-call CPU cost of the loss gradient, the exa
 Hessian-vector product (R-operator) and the finite-difference one, on the experiment's network
 and data. Run from the repository root:
 
-    PYTHONPATH=lib python bench/eos.py
+    .venv/bin/python bench/eos.py
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import time
 import numpy as np
 
 from gdlab.curvature import lanczos
-from gdlab.experiments import edge_of_stability, eos_failures, eos_statistics
-from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
+from gdlab.experiments import edge_of_stability, eos_failures, eos_problem, eos_statistics
 
 
 def per_call(fn, min_seconds=0.5):
@@ -58,9 +57,9 @@ def main():
         )
     print(f"  conditions violated: {eos_failures(result) or 'none'}")
 
-    X, Y = gaussian_clusters(n=s["n"], spread=s["spread"], seed=s["seed"])
-    problem = MSELoss(TanhMLP(20, 10, width=s["width"], depth=s["depth"]), X, Y)
-    w = result_point = problem.net.init(s["seed"])
+    problem, w = eos_problem(
+        width=s["width"], depth=s["depth"], n=s["n"], spread=s["spread"], seed=s["seed"]
+    )
     v = np.random.default_rng(0).standard_normal(problem.dim)
     costs = {
         "value": per_call(lambda: problem.value(w)),
@@ -68,7 +67,7 @@ def main():
         "hvp (exact, R-operator)": per_call(lambda: problem.hvp(w, v)),
         "hvp_fd (central differences)": per_call(lambda: problem.hvp_fd(w, v)),
         "lanczos, cold start, tol 1e-3": per_call(
-            lambda: lanczos(lambda u: problem.hvp(result_point, u), problem.dim, tol=1e-3)
+            lambda: lanczos(lambda u: problem.hvp(w, u), problem.dim, tol=1e-3)
         ),
     }
     grad = costs["value_and_grad"]

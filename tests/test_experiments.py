@@ -20,8 +20,10 @@ from gdlab.experiments import (
     edge_of_stability,
     eos_failures,
     eos_statistics,
+    eos_table,
     gd_with_sharpness,
     plot_loss,
+    plot_loss_window,
     plot_sharpness,
     plot_sharpness_vs_time,
 )
@@ -101,11 +103,41 @@ def test_statistics_of_a_hand_made_trace():
     assert stats["loss_at_crossing"] == losses[20]
     assert stats["loss_ratio"] == pytest.approx(losses[-1] / losses[20])
     assert stats["increases_after_crossing"] == 15
+    assert stats["peak_ratio"] == pytest.approx(1.05) and stats["peak_step"] == 30
+    assert stats["settle_steps"] == 0  # 1.05 is already below 1.1
+    assert stats["loss_jump"] == pytest.approx(1.0)  # the loss never exceeds its crossing value
+
+
+def test_peak_settling_and_jump_statistics():
+    lr = 0.5  # 2/eta = 4
+    sharpness = [1.0, 4.1, 5.0, 5.6, 4.8, 4.3, 4.1, 4.0]
+    losses = np.linspace(1.0, 0.1, 71)
+    losses[25] = 3 * losses[10]  # a spike after the crossing at step 10
+    stats = eos_statistics(make_trace(lr, sharpness, losses))
+    assert stats["crossing_step"] == 10
+    assert stats["peak_ratio"] == pytest.approx(1.4) and stats["peak_step"] == 30
+    assert stats["settle_steps"] == 20  # 5.6 at step 30, first below 4.4 at step 50
+    assert stats["loss_jump"] == pytest.approx(3.0)
+
+
+def test_table_rows_carry_the_statistics_of_each_run():
+    losses = np.linspace(1.0, 0.1, 61)
+    losses[30:] += 0.03 * (np.arange(31) % 2)  # 15 increases after step 30
+    crossing = make_trace(0.5, [1.0, 2.0, 4.0, 4.4, 4.0, 4.4, 4.0], losses)  # crosses at 20
+    never = make_trace(0.25, [2.0, 3.0, 4.0, 4.0, 4.0, 4.0, 4.0], np.linspace(1.0, 0.5, 61))
+    lines = eos_table(EoSResult((crossing, never), None, {}, 0.0)).splitlines()
+    assert len(lines) == 4 and lines[1] == "|---:|---:|---:|---:|---:|---:|---:|"
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    assert all(len(row) == 7 for row in cells)
+    # by hand: start 1/4; median of 4.4, 4.0, 4.4, 4.0 over 4; final 0.1 over 0.7 at step 20
+    assert cells[2] == ["0.5", "4", "0.25", "20", "1.050", "0.143", "15"]
+    assert cells[3] == ["0.25", "8", "0.25", "never", "0.500", "-", "0"]
 
 
 def test_statistics_when_the_sharpness_never_crosses():
     stats = eos_statistics(make_trace(0.1, [1.0, 2.0, 3.0], np.linspace(1, 0.5, 21)))
     assert stats["crossing_step"] is None and stats["loss_ratio"] is None
+    assert stats["peak_ratio"] is None and stats["settle_steps"] is None
     assert stats["increases_after_crossing"] == 0
 
 
@@ -162,9 +194,13 @@ def test_gradient_flow_sharpens_past_every_ceiling(default_result):
         assert run.sharpness[at] < flow.sharpness[-1]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_other_seeds_meet_every_condition(seed):
+    # with seed 0 (the test above) five seeds: each draws new data and a new initialisation;
+    # the experiment is the page's, only without the gradient-flow run, which no condition uses.
+    # bench/eos_seeds.py prints the values behind the conditions (seeds 0 to 7 all pass).
     result = edge_of_stability(seed=seed, flow_lr=None)
+    assert result.settings["steps"] == 4000 and result.settings["lrs"] == DEFAULT_LRS
     assert eos_failures(result) == []
 
 
@@ -199,5 +235,18 @@ def test_plot_helpers_draw_on_the_given_axes_and_return_them():
     # the GD curves stop where the flow stops (time 50)
     assert max(line.get_xdata().max() for line in axes[2].lines[:1]) <= 50
     plt.close(fig)
-    assert plot_loss(result) is not None  # ax=None draws on the current axes
+    ax = plot_loss(result)  # ax=None makes a new figure
+    assert ax.figure is not fig and len(ax.lines) == 2
+    plt.close("all")
+
+
+def test_loss_window_marks_exactly_the_steps_before_an_increase():
+    losses = np.array([5.0, 4.0, 4.5, 3.0, 3.5, 3.2, 2.0])
+    run = make_trace(0.5, [1.0], losses)
+    ax = plot_loss_window(run, 1, 6)
+    line, dots = ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 7))
+    np.testing.assert_array_equal(dots.get_xdata(), [1, 3])  # 4 -> 4.5 and 3 -> 3.5
+    with pytest.raises(ValueError, match="stop"):
+        plot_loss_window(run, 4, 2)
     plt.close("all")

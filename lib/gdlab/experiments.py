@@ -24,11 +24,14 @@ __all__ = [
     "EoSResult",
     "gd_with_sharpness",
     "edge_of_stability",
+    "eos_problem",
     "eos_statistics",
     "eos_failures",
+    "eos_table",
     "plot_loss",
     "plot_sharpness",
     "plot_sharpness_vs_time",
+    "plot_loss_window",
 ]
 
 #: Default step sizes, chosen so that ``2/eta`` = 6, 8, 10.
@@ -148,6 +151,20 @@ def gd_with_sharpness(
     return SharpnessTrace(lr, losses, measured, sharp, n_hvps)
 
 
+def eos_problem(
+    width: int = 32, depth: int = 3, n: int = 300, spread: float = 2.0, seed: int = 0
+) -> tuple[MSELoss, np.ndarray]:
+    """The experiment's loss and initial point ``(problem, w0)``; see :func:`edge_of_stability`.
+
+    ``n`` points from :func:`gdlab.nets.gaussian_clusters` (20-D, 10 classes, noise ``spread``),
+    a :class:`gdlab.nets.TanhMLP` with ``depth`` hidden layers of ``width`` units, and its
+    :class:`gdlab.nets.MSELoss`; ``seed`` draws both the data and ``w0``.
+    """
+    X, Y = gaussian_clusters(n=n, dim=20, n_classes=10, spread=spread, seed=seed)
+    net = TanhMLP(20, 10, width=width, depth=depth)
+    return MSELoss(net, X, Y), net.init(seed)
+
+
 def edge_of_stability(
     lrs=DEFAULT_LRS,
     steps: int = 4000,
@@ -180,10 +197,8 @@ def edge_of_stability(
     """
     lrs = tuple(_checks.positive("lrs", lr) for lr in lrs)
     start = time.process_time()
-    X, Y = gaussian_clusters(n=n, dim=20, n_classes=10, spread=spread, seed=seed)
-    net = TanhMLP(20, 10, width=width, depth=depth)
-    problem = MSELoss(net, X, Y)
-    w0 = net.init(seed)
+    problem, w0 = eos_problem(width=width, depth=depth, n=n, spread=spread, seed=seed)
+    net = problem.net
     runs = tuple(gd_with_sharpness(problem, w0, lr, steps, every=every, seed=seed) for lr in lrs)
     flow = None
     if flow_lr is not None:
@@ -216,7 +231,13 @@ def eos_statistics(run: SharpnessTrace) -> dict:
     - ``crossing_step``: first measured step with sharpness >= ``2/eta`` (None if never);
     - ``median_ratio``: median of sharpness / (2/eta) over the second half of training;
     - ``loss_at_crossing``, ``final_loss`` and ``loss_ratio`` = final / at crossing;
-    - ``increases_after_crossing``: number of steps ``t >= crossing`` with ``L_{t+1} > L_t``.
+    - ``increases_after_crossing``: number of steps ``t >= crossing`` with ``L_{t+1} > L_t``;
+    - ``peak_ratio``: the largest sharpness / (2/eta) measured after the crossing, and
+      ``peak_step`` where it occurred;
+    - ``settle_steps``: steps from that peak until the ratio is first back below 1.1;
+    - ``loss_jump``: the largest loss after the crossing divided by the loss at the crossing.
+
+    The crossing-related entries are None (0 for the count) when the sharpness never crosses.
     """
     ratio = run.sharpness * run.lr / 2.0
     steps = len(run.losses) - 1
@@ -233,12 +254,23 @@ def eos_statistics(run: SharpnessTrace) -> dict:
         loss_at_crossing=None,
         loss_ratio=None,
         increases_after_crossing=0,
+        peak_ratio=None,
+        peak_step=None,
+        settle_steps=None,
+        loss_jump=None,
     )
     if crossing is not None:
         after = run.losses[crossing:]
         stats["loss_at_crossing"] = float(run.losses[crossing])
         stats["loss_ratio"] = float(run.losses[-1] / run.losses[crossing])
         stats["increases_after_crossing"] = int(np.sum(np.diff(after) > 0))
+        stats["loss_jump"] = float(np.nanmax(after) / run.losses[crossing])
+        peak = above[0] + int(np.nanargmax(ratio[above[0] :]))
+        stats["peak_ratio"] = float(ratio[peak])
+        stats["peak_step"] = int(run.sharpness_steps[peak])
+        settled = np.nonzero(ratio[peak:] < 1.1)[0]
+        if settled.size:
+            stats["settle_steps"] = int(run.sharpness_steps[peak + settled[0]]) - stats["peak_step"]
     return stats
 
 
@@ -282,16 +314,43 @@ def eos_failures(
     return failures
 
 
+def eos_table(result: EoSResult) -> str:
+    """The numbers behind :func:`eos_failures`'s conditions, one row per step size (Markdown).
+
+    Columns: ``eta``, ``2/eta``, the starting sharpness over ``2/eta``, the crossing step, the
+    median of sharpness / (2/eta) over the second half, the final loss over the loss at the
+    crossing, and the loss increases after the crossing; each header states the condition
+    (with :func:`eos_failures`'s default bounds). A run that never crosses shows "never" and "-".
+    """
+    header = (
+        r"| $\eta$ | $2/\eta$ | start: $S/(2/\eta)$ (< 0.6) | crossing step "
+        r"(later for smaller $\eta$) | median $S/(2/\eta)$, second half (0.95 to 1.10) "
+        r"| final loss / loss at crossing (< 0.2) | loss increases after crossing (at least 50) |"
+    )
+    rows = [header, "|" + "---:|" * 7]
+    for run in result.runs:
+        s = eos_statistics(run)
+        crossed = s["crossing_step"] is not None
+        crossing = str(s["crossing_step"]) if crossed else "never"
+        loss_ratio = f"{s['loss_ratio']:.3f}" if crossed else "-"
+        rows.append(
+            f"| {s['lr']:.4g} | {s['threshold']:.4g} | {s['initial_ratio']:.2f} | {crossing} "
+            f"| {s['median_ratio']:.3f} | {loss_ratio} | {s['increases_after_crossing']} |"
+        )
+    return "\n".join(rows)
+
+
 # ---------------------------------------------------------------------------------------------
-# plots: each takes ax=None and returns the axes
+# plots: each takes ax=None (a new figure) and returns the axes
 
 
 def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
+    """The given axes, or a new figure's (like :mod:`gdlab.plotting`)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
 
-        ax = plt.gca()
-    return ax
+    return plt.subplots()[1]
 
 
 def _label(run):
@@ -316,7 +375,8 @@ def plot_sharpness(result: EoSResult, ax=None):
     for run in result.runs:
         (line,) = ax.plot(run.sharpness_steps, run.sharpness, lw=1, label=_label(run))
         ax.axhline(run.threshold, color=line.get_color(), ls="--", lw=1)
-    ax.set_ylim(0, 1.15 * max(run.threshold for run in result.runs))
+    highest = max(np.nanmax(run.sharpness) for run in result.runs)
+    ax.set_ylim(0, max(1.15 * max(run.threshold for run in result.runs), 1.05 * highest))
     ax.set_xlabel("step $t$")
     ax.set_ylabel(r"sharpness $\lambda_{\max}$")
     return ax
@@ -343,5 +403,26 @@ def plot_sharpness_vs_time(result: EoSResult, ax=None):
         )
     ax.set_xlabel(r"time $\eta\, t$")
     ax.set_ylabel(r"sharpness $\lambda_{\max}$")
+    ax.legend()
+    return ax
+
+
+def plot_loss_window(run: SharpnessTrace, start: int, stop: int, ax=None):
+    """One run's loss over steps ``start..stop``, with the steps where it went up marked.
+
+    A dot at step ``t`` means ``L(w_{t+1}) > L(w_t)``.
+    """
+    ax = _axes(ax)
+    start = _checks.non_negative_int("start", start)
+    stop = min(_checks.positive_int("stop", stop), len(run.losses) - 1)
+    if stop <= start:
+        raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
+    steps = np.arange(start, stop + 1)
+    losses = run.losses[start : stop + 1]
+    (line,) = ax.plot(steps, losses, lw=1, label=_label(run))
+    up = np.nonzero(np.diff(losses) > 0)[0]
+    ax.plot(steps[up], losses[up], "o", ms=3, color="C3", label="next step is higher")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel("training loss")
     ax.legend()
     return ax
