@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdlab import momentum
-from gdlab.optim import HeavyBall, Nesterov, run
+from gdlab.optim import GD, HeavyBall, Nesterov, run
 from gdlab.problems import LeastSquares, Quadratic, Rosenbrock
 
 VALLEY = Quadratic([1.0, 25.0], angle=0.3, minimizer=[0.5, -1.0])
@@ -93,3 +93,47 @@ def test_average_weights_sum_to_one_and_decay_geometrically():
     scale = lr * (1 - beta**6) / (1 - beta)
     average = momentum.average_weights(5, beta) @ gradients
     assert np.allclose(momentum.unrolled_velocity(gradients, lr, beta)[-1], scale * average)
+
+
+def test_counterexample_is_smooth_strongly_convex_with_the_stated_constants():
+    problem = momentum.HeavyBallCounterexample()
+    xs = np.linspace(-3.0, 4.0, 701)
+    values = np.array([problem.value([x]) for x in xs])
+    grads = np.array([problem.grad([x])[0] for x in xs])
+    # Gradient = derivative of the value (central differences, away from the two kinks).
+    h = 1e-6
+    for x in [-2.0, 0.3, 1.5, 2.7]:
+        numeric = (problem.value([x + h]) - problem.value([x - h])) / (2 * h)
+        assert numeric == pytest.approx(problem.grad([x])[0], rel=1e-7)
+    # Value and gradient continuous at the kinks x = 1 and x = 2.
+    for kink in [1.0, 2.0]:
+        below, above = np.nextafter(kink, -np.inf), kink
+        assert problem.value([below]) == pytest.approx(problem.value([above]), rel=1e-12)
+        assert problem.grad([below])[0] == pytest.approx(problem.grad([above])[0], rel=1e-12)
+    # Gradient slopes between grid points lie in [mu, L] = [1, 25]: strongly convex and smooth.
+    slopes = np.diff(grads) / np.diff(xs)
+    assert slopes.min() >= 1.0 - 1e-9 and slopes.max() <= 25.0 + 1e-9
+    assert values.min() >= 0.0 and problem.value([0.0]) == 0.0
+    assert problem.hess([1.5])[0, 0] == 1.0 and problem.hess([0.0])[0, 0] == 25.0
+
+
+def test_tuned_heavy_ball_cycles_on_the_counterexample():
+    problem = momentum.HeavyBallCounterexample()
+    lr, beta = 1.0 / 9.0, 4.0 / 9.0  # Polyak's tuning for mu = 1, L = 25, written out
+    # The 3-cycle a -> b -> c -> a with a < 0 (piece 25x), b >= 2 (piece 25x - 24), 0 <= c < 1
+    # (piece 25x), from the heavy ball's update, as a linear system solved here:
+    # b = a - lr 25 a + beta (a - c); c = b - lr (25 b - 24) + beta (b - a);
+    # a = c - lr 25 c + beta (c - b).
+    k = 1 - 25 * lr + beta
+    system = np.array([[k, -1.0, -beta], [-beta, k, -1.0], [-1.0, -beta, k]])
+    rhs = np.array([0.0, -24 * lr, 0.0])
+    a, b, c = np.linalg.solve(system, rhs)
+    assert a < 0 and b >= 2 and 0 <= c < 1
+    trace = run(HeavyBall(lr=lr, beta=beta), problem, [3.3], 600)
+    tail = trace.iterates[-3:, 0]
+    cycle = np.array([a, b, c])
+    assert any(np.allclose(np.roll(cycle, shift), tail, atol=1e-9) for shift in range(3))
+    # GD and Nesterov (1/L, (sqrt(kappa) - 1)/(sqrt(kappa) + 1)) converge from the same start.
+    assert abs(run(GD(lr=2 / 26), problem, [3.3], 600).iterates[-1, 0]) < 1e-9
+    nesterov = run(Nesterov(lr=1 / 25, beta=2 / 3), problem, [3.3], 600)
+    assert abs(nesterov.iterates[-1, 0]) < 1e-9

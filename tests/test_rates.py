@@ -94,3 +94,65 @@ def test_iterations_to_reach():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("kappa", [1.0, 10.0, 100.0, 1000.0])
+def test_nesterov_strongly_convex_parameters_and_rate(kappa):
+    L, mu = 3.0 * kappa, 3.0
+    lr, beta = rates.nesterov_strongly_convex(L, mu)
+    assert lr == pytest.approx(1.0 / L)
+    assert beta == pytest.approx((np.sqrt(kappa) - 1.0) / (np.sqrt(kappa) + 1.0))
+    # The largest companion-matrix radius over the spectrum sits at mu and equals 1 - 1/sqrt(k).
+    spectrum = np.linspace(mu, L, 301)
+    radii = []
+    for lam in spectrum:
+        factor = 1.0 - lr * lam
+        radii.append(companion_radius(factor * (1.0 + beta), -factor * beta))
+    target = rates.nesterov_strongly_convex_rate(kappa)
+    assert target == pytest.approx(1.0 - 1.0 / np.sqrt(kappa))
+    assert max(radii) == pytest.approx(target, rel=1e-6, abs=1e-12)
+    assert np.argmax(radii) == 0
+
+
+def test_nesterov_strongly_convex_repeated_root_gives_t_rate_t():
+    # The scalar recurrence along lambda = mu, written out: x_{t+1} = c ((1 + b) x_t - b x_{t-1}).
+    kappa = 100.0
+    lr, beta = rates.nesterov_strongly_convex(kappa, 1.0)
+    c = 1.0 - lr * 1.0
+    x = [1.0, 1.0 * c]  # x_0 = 1, and the first step has no momentum
+    for _ in range(400):
+        x.append(c * ((1 + beta) * x[-1] - beta * x[-2]))
+    rho = rates.nesterov_strongly_convex_rate(kappa)
+    t = np.arange(len(x))
+    ratio = np.abs(np.array(x)) / (rho**t)
+    # x_t / rho^t is affine in t (a + b t): its second differences vanish.
+    assert np.allclose(np.diff(ratio, 2), 0.0, atol=1e-9 * ratio.max())
+    assert ratio[-1] > 10 * ratio[0]
+
+
+def test_observed_rate_on_known_sequences():
+    t = np.arange(201)
+    assert rates.observed_rate(3.0 * 0.9**t) == pytest.approx(0.9, rel=1e-12)
+    assert rates.observed_rate(3.0 * 0.9**t, first=10, last=20) == pytest.approx(0.9, rel=1e-12)
+    # A repeated root: errors t rho^t over [t1, t2] contract by rho (t2/t1)^(1/(t2 - t1)).
+    errors = (t + 1.0) * 0.8**t
+    expected = 0.8 * (201.0 / 101.0) ** (1.0 / 100.0)
+    assert rates.observed_rate(errors) == pytest.approx(expected, rel=1e-12)
+    assert rates.observed_rate([4.0, 1.0]) == pytest.approx(0.25)
+    assert rates.observed_rate([1.0, 2.0, 8.0], first=0) == pytest.approx(np.sqrt(8.0))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: rates.observed_rate([1.0]), "errors"),
+        (lambda: rates.observed_rate([1.0, 0.0]), "positive"),
+        (lambda: rates.observed_rate([1.0, 0.5, 0.2], first=2, last=1), "first"),
+        (lambda: rates.observed_rate([1.0, 0.5], last=5), "last"),
+        (lambda: rates.nesterov_strongly_convex(1.0, 2.0), "mu"),
+        (lambda: rates.nesterov_strongly_convex_rate(0.5), "kappa"),
+    ],
+)
+def test_new_functions_name_bad_arguments(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -12,6 +12,8 @@ term of the position form is :math:`\beta(w_t - w_{t-1}) = -\beta v_{t-1}`. The 
 the velocity starts at :math:`v_{-1} = 0`, which in the position form is :math:`w_{-1} = w_0`
 (the first step is a plain gradient step). :func:`unrolled_velocity` writes :math:`v_t` as the
 explicit sum :math:`\eta \sum_{i=0}^{t} \beta^{t-i} \nabla f(w_i)`.
+:class:`HeavyBallCounterexample` is a smooth, strongly convex function on which the heavy ball,
+tuned as for a quadratic, does not converge.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import numpy as np
 
 from gdlab import _checks
 from gdlab.optim import Optimizer
+from gdlab.problems import Problem
 
 __all__ = [
+    "HeavyBallCounterexample",
     "HeavyBallPositionForm",
     "NesterovPositionForm",
     "average_weights",
@@ -152,3 +156,59 @@ def average_weights(t, beta) -> np.ndarray:
     beta = _checks.in_unit_interval("beta", beta)
     raw = beta ** (t - np.arange(t + 1, dtype=np.float64))
     return raw / raw.sum()
+
+
+class HeavyBallCounterexample(Problem):
+    r"""A 1-D strongly convex, smooth function where the tuned heavy ball cycles (Section 4.3).
+
+    Lessard, Recht and Packard (2016, Section 4.6): with :math:`\mu = 1`, :math:`L = 25`,
+
+    .. math::
+        f(x) = \begin{cases}
+            \tfrac{25}{2} x^2 & x < 1 \\
+            \tfrac12 x^2 + 24 x - 12 & 1 \le x < 2 \\
+            \tfrac{25}{2} x^2 - 24 x + 36 & x \ge 2
+        \end{cases}
+
+    is continuously differentiable with :math:`f''(x) \in \{1, 25\}`, so every curvature lies in
+    :math:`[\mu, L]` and the minimiser is :math:`x^\star = 0`. Yet the heavy ball with Polyak's
+    quadratic tuning (:func:`gdlab.rates.optimal_heavy_ball`) settles into a cycle of period 3
+    from many starts: the rate of Section 4.3's quadratic analysis is not a guarantee off
+    quadratics.
+
+    Attributes
+    ----------
+    L, mu : float
+        25 and 1: the largest and smallest curvature.
+    """
+
+    L = 25.0
+    mu = 1.0
+
+    def __init__(self):
+        self.dim = 1
+        self.minimizer = np.zeros(1)
+        self.minimizer.setflags(write=False)
+        self.optimal_value = 0.0
+
+    def _value(self, w):
+        x = w[0]
+        if x < 1.0:
+            return 12.5 * x**2
+        if x < 2.0:
+            return 0.5 * x**2 + 24.0 * x - 12.0
+        return 12.5 * x**2 - 24.0 * x + 36.0
+
+    def _grad(self, w):
+        x = w[0]
+        if x < 1.0:
+            return np.array([25.0 * x])
+        if x < 2.0:
+            return np.array([x + 24.0])
+        return np.array([25.0 * x - 24.0])
+
+    def _hess(self, w):
+        return np.array([[1.0 if 1.0 <= w[0] < 2.0 else 25.0]])
+
+    def __repr__(self) -> str:
+        return "HeavyBallCounterexample()"

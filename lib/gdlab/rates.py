@@ -80,6 +80,59 @@ def optimal_heavy_ball_rate(kappa: float) -> float:
     return float((root_kappa - 1.0) / (root_kappa + 1.0))
 
 
+def nesterov_strongly_convex(L: float, mu: float) -> tuple[float, float]:
+    """Nesterov's constant-momentum parameters for eigenvalues (curvatures) in [mu, L].
+
+    Returns ``(lr, beta)`` with ``lr = 1 / L`` and ``beta = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)``,
+    the textbook choice for mu-strongly convex, L-smooth functions (Section 4.3; Nesterov, 2004).
+    """
+    L, mu = _checks.positive("L", L), _checks.positive("mu", mu)
+    if mu > L:
+        raise ValueError(f"mu must not exceed L, got mu={mu} > L={L}")
+    root_kappa = np.sqrt(L / mu)
+    return float(1.0 / L), float((root_kappa - 1.0) / (root_kappa + 1.0))
+
+
+def nesterov_strongly_convex_rate(kappa: float) -> float:
+    """Nesterov's rate at :func:`nesterov_strongly_convex` on a quadratic: ``1 - 1/sqrt(kappa)``.
+
+    The flattest direction (eigenvalue mu) has a repeated root there, so its error decays like
+    ``t * rate**t``, not ``rate**t``; the steepest (eigenvalue L) is gone after one step.
+    """
+    return float(1.0 - 1.0 / np.sqrt(_condition_number(kappa)))
+
+
+def observed_rate(errors, first: int | None = None, last: int | None = None) -> float:
+    """The per-step contraction measured on a run, ``(errors[last] / errors[first])**(1/k)``.
+
+    With ``k = last - first``: the geometric mean of ``errors[t + 1] / errors[t]`` over
+    ``first <= t < last``, e.g. of ``||w_t - w*||``, to compare with a method's predicted rate.
+    For an error ``c * rate**t`` it is ``rate``; for ``c * t * rate**t`` (a repeated root) it is
+    ``rate * (last / first)**(1/k)``, slightly above ``rate``.
+
+    Parameters
+    ----------
+    errors : array_like, shape (n,)
+        A sequence of positive numbers.
+    first, last : int, optional
+        Indices with ``0 <= first < last < n``; by default the second half,
+        ``first = (n - 1) // 2`` and ``last = n - 1``.
+    """
+    errors = _checks.finite_array("errors", errors, ndim=1)
+    size = errors.size
+    if size < 2:
+        raise ValueError(f"errors must hold at least 2 values, got {size}")
+    last = size - 1 if last is None else _checks.non_negative_int("last", last)
+    first = (size - 1) // 2 if first is None else _checks.non_negative_int("first", first)
+    if not first < last < size:
+        raise ValueError(f"need 0 <= first < last < {size}, got first={first}, last={last}")
+    if errors[first] <= 0 or errors[last] <= 0:
+        raise ValueError(
+            f"errors must be positive at first and last, got {errors[first]} and {errors[last]}"
+        )
+    return float((errors[last] / errors[first]) ** (1.0 / (last - first)))
+
+
 def _largest_root_modulus(trace, determinant) -> np.ndarray:
     """Largest |z| over the roots of ``z^2 - trace z + determinant`` (vectorised)."""
     discriminant = np.lib.scimath.sqrt(trace**2 - 4.0 * determinant)
