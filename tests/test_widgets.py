@@ -382,3 +382,45 @@ def test_widget_scripts_load_in_order_and_only_on_widget_pages():
     assert static.name != "_static"  # else Jupyter Book would add every script to every page
     for script in scripts:
         assert (static / script).exists(), script
+
+
+def test_presets_are_the_named_views():
+    # Polyak's heavy ball on kappa = 100: lr = 4 / (sqrt(L) + sqrt(mu))^2, beta = ((10-1)/(10+1))^2.
+    momentum = Explorer(preset="momentum")
+    assert (momentum.method, momentum.kappa, momentum.hash_key) == ("heavy_ball", 100.0, "momentum")
+    assert momentum.lr == pytest.approx(4 / 11**2, rel=1e-15)
+    assert momentum.beta == pytest.approx((9 / 11) ** 2, rel=1e-15)
+    nesterov = Explorer(preset="nesterov")
+    assert (nesterov.lr, nesterov.beta) == (pytest.approx(0.01), pytest.approx(9 / 11))
+    compare = Explorer(preset="compare")
+    assert compare.method == "all" and (compare.lr, compare.damping) == (0.01, 0.0)
+    assert all(compare.rate(method) < 1 for method in widgets.METHODS)
+    descent = Explorer(preset="descent")
+    assert (descent.method, descent.lr * descent.kappa) == ("gd", pytest.approx(1.0))
+    zigzag = Explorer(preset="zigzag")
+    assert zigzag.lr * zigzag.kappa == pytest.approx(1.8)
+    assert zigzag.start == [-1.8, 1.2] and zigzag.angle == pytest.approx(np.pi / 7)
+    # GD's steep factor 1 - lr L = -0.8: each step overshoots and flips the steep coordinate.
+    steep = np.array([zigzag.problem.to_eigenbasis(w)[1] for w in zigzag.trace().iterates[:6]])
+    assert np.all(steep[1:] * steep[:-1] < 0)
+    newton = Explorer(preset="newton")
+    assert np.linalg.norm(newton.trace().iterates[1]) < 1e-12  # one step to the minimiser
+
+
+def test_preset_keyword_arguments_override_and_the_step_follows_kappa():
+    wide = Explorer(preset="momentum", kappa=400, steps=200)
+    assert (wide.kappa, wide.steps) == (400.0, 200)
+    assert wide.lr == pytest.approx(4 / 21**2, rel=1e-15)  # tuned for kappa = 400
+    assert wide.beta == pytest.approx((19 / 21) ** 2, rel=1e-15)
+    mine = Explorer(preset="momentum", kappa=400, lr=0.001, hash_key="mine")
+    assert mine.lr == 0.001 and mine.hash_key == "mine"
+    assert mine.beta == pytest.approx((19 / 21) ** 2, rel=1e-15)
+    assert Explorer(preset="descent", kappa=1000).lr == pytest.approx(1e-3)
+    assert Explorer(preset="zigzag", method="heavy_ball").method == "heavy_ball"
+    # The saved widget state carries the preset's values (what a built page shows).
+    state = Explorer(preset="nesterov").get_state()
+    assert (state["method"], state["lr"], state["hash_key"]) == ("nesterov", 0.01, "nesterov")
+    with pytest.raises(ValueError, match="preset"):
+        Explorer(preset="adam")
+    with pytest.raises(ValueError, match="kappa"):
+        Explorer(preset="momentum", kappa=5000)

@@ -27,7 +27,7 @@ from gdlab import _checks, rates
 from gdlab.optim import GD, HeavyBall, Nesterov, Newton, Optimizer, run
 from gdlab.problems import Quadratic
 
-__all__ = ["METHODS", "Explorer", "explorer_esm", "tuned_settings"]
+__all__ = ["METHODS", "PRESETS", "Explorer", "explorer_esm", "preset_settings", "tuned_settings"]
 
 #: The methods the explorer simulates, by their names in the widget.
 METHODS = ("gd", "heavy_ball", "nesterov", "newton")
@@ -81,6 +81,59 @@ def tuned_settings(method: str, kappa: float) -> dict[str, float]:
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
 
+#: Named starting views for embedding the explorer on a page: ``Explorer(preset="momentum")``.
+#: Each gives the settings it fixes; ``"tuned"`` names the method whose tuned parameters
+#: (:func:`tuned_settings`, for the final kappa) are added, and ``"lr_times_L"`` gives ``lr``
+#: in units of :math:`1/L` (``lr = lr_times_L / kappa``, for the final kappa). What each is for:
+#:
+#: - ``"descent"`` (Section 4.1): GD at ``lr = 1/L`` on a mildly conditioned valley, every step
+#:   a guaranteed decrease (Lemma 4.1.4).
+#: - ``"newton"`` (Section 4.1.2): undamped Newton, which lands on the minimiser in one step.
+#: - ``"momentum"`` (Section 4.3): the heavy ball at Polyak's tuned ``lr`` and ``beta``.
+#: - ``"nesterov"`` (Section 4.3): Nesterov's method at ``lr = 1/L`` and its textbook ``beta``.
+#: - ``"compare"`` (Sections 4.3 and 4.4): all four methods, at Nesterov's parameters.
+#: - ``"zigzag"`` (Section 4.4): GD at ``lr = 1.8/L``, overshooting across a narrow valley.
+PRESETS: dict[str, dict] = {
+    "descent": {"method": "gd", "kappa": 10.0, "lr_times_L": 1.0, "steps": 40},
+    "newton": {"method": "newton", "kappa": 100.0, "steps": 20, "tuned": "newton"},
+    "momentum": {"method": "heavy_ball", "kappa": 100.0, "steps": 100, "tuned": "heavy_ball"},
+    "nesterov": {"method": "nesterov", "kappa": 100.0, "steps": 100, "tuned": "nesterov"},
+    "compare": {"method": "all", "kappa": 100.0, "steps": 150, "tuned": "all"},
+    "zigzag": {
+        "method": "gd",
+        "kappa": 50.0,
+        "angle": math.pi / 7,
+        "lr_times_L": 1.8,
+        "start": [-1.8, 1.2],
+        "steps": 60,
+    },
+}
+
+
+def preset_settings(preset: str, kappa: float | None = None) -> dict:
+    """The settings of the named preset (see :data:`PRESETS`), with ``hash_key=preset``.
+
+    With ``kappa`` given, it replaces the preset's, and the step size follows it: a tuned
+    preset's ``lr``, ``beta`` (or Newton's ``newton_lr``, ``damping``) are tuned for that kappa,
+    and an ``lr`` given in units of :math:`1/L` stays so.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
+    spec = PRESETS[preset]
+    settings = {key: value for key, value in spec.items() if key not in ("tuned", "lr_times_L")}
+    if kappa is not None:
+        settings["kappa"] = kappa
+    if "lr_times_L" in spec:
+        settings["lr"] = spec["lr_times_L"] / settings["kappa"]  # L = kappa (mu = 1)
+    tuned = spec.get("tuned")
+    if tuned == "all":  # Nesterov's parameters, where GD and heavy ball converge too; Newton's
+        settings.update(tuned_settings("nesterov", settings["kappa"]))
+        settings.update(tuned_settings("newton", settings["kappa"]))
+    elif tuned is not None:
+        settings.update(tuned_settings(tuned, settings["kappa"]))
+    return {**settings, "hash_key": preset}
+
+
 def _in_range(name, value, low, high):
     value = _checks.real_scalar(name, value)
     if not low <= value <= high:
@@ -96,6 +149,12 @@ class Explorer(anywidget.AnyWidget):
 
     Parameters
     ----------
+    preset : str, optional
+        Start from a named view (:data:`PRESETS`): ``"descent"``, ``"newton"``, ``"momentum"``,
+        ``"nesterov"``, ``"compare"`` or ``"zigzag"``. Keyword arguments override its settings;
+        the preset's step size follows the ``kappa`` you pass (see :func:`preset_settings`;
+        unless you pass ``lr``/``beta`` too), and its ``hash_key`` is the preset's name unless
+        you pass one.
     method : {"gd", "heavy_ball", "nesterov", "newton", "all"}
         The method drawn, or all four at once (default ``"gd"``).
     kappa : float
@@ -128,11 +187,17 @@ class Explorer(anywidget.AnyWidget):
     an ``Explorer`` only to display it; compute with :mod:`gdlab.optim` and :mod:`gdlab.rates`
     (the explorer's :meth:`trace` and :meth:`rate` are the same computations).
 
+    To embed the explorer on a page, end a code cell with it (a preset, keyword arguments, or
+    both); the saved page then works with no kernel. Two explorers on one page need different
+    ``hash_key`` values (different presets have them).
+
     Examples
     --------
     >>> from gdlab.widgets import Explorer
     >>> explorer = Explorer(method="heavy_ball", kappa=100).tune()  # Polyak's lr and beta
     >>> trace = explorer.trace()  # the same run, by gdlab.optim
+    >>> momentum = Explorer(preset="momentum")  # the same settings, by name (hash key "momentum")
+    >>> wide = Explorer(preset="momentum", kappa=400, steps=200)  # tuned for kappa = 400
     """
 
     _esm = explorer_esm()
@@ -154,8 +219,11 @@ class Explorer(anywidget.AnyWidget):
     user_settings = traitlets.Dict({}).tag(sync=True)
     user_label = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, **kwargs):
+    def __init__(self, preset: str | None = None, **kwargs):
         self._user_step = None
+        if preset is not None:
+            settings = preset_settings(preset, kwargs.get("kappa"))
+            kwargs = {**settings, **kwargs}
         super().__init__(**kwargs)
         self.observe(
             self._rerun_user_step,

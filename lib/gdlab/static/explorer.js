@@ -33,6 +33,7 @@ const COLORS = { gd: "#1f77b4", heavy_ball: "#d62728", nesterov: "#2ca02c", newt
 const USER_COLOR = "#ff7f0e";
 const SETTING_KEYS = ["method", "kappa", "angle", "lr", "beta", "damping", "newton_lr", "start", "steps", "t"];
 const PLAY_INTERVAL_MS = 60;
+const CONTROL_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown", " ", "Enter"]);
 const HASH_DELAY_MS = 200;
 const LOG_FLOOR = -32; // decades below which a plotted quantity counts as zero
 const HEADROOM = 4; // decades shown above the start (a diverging run leaves through the top)
@@ -298,6 +299,13 @@ class ExplorerView {
 
   build() {
     const root = el("div", { class: "gdx" });
+    // In JupyterLab the notebook's command-mode shortcuts listen on the document and match a
+    // focused range input (not editable text), cancelling the arrow keys' default action. Keys
+    // the controls use stop at the explorer; their default actions (move a slider, press a
+    // button) still happen. Keys with Ctrl, Alt or Meta, Tab and Escape go on to JupyterLab.
+    root.addEventListener("keydown", (event) => {
+      if (CONTROL_KEYS.has(event.key) && !event.ctrlKey && !event.altKey && !event.metaKey) event.stopPropagation();
+    });
     this.root.replaceChildren(root);
     this.dom = root;
     const controls = el("div", { class: "gdx-controls" }, root);
@@ -727,8 +735,8 @@ class ExplorerView {
       }
     };
     for (const run of this.runs) draw(run.x, run.y, run.count, COLORS[run.method], `gdx-m-${run.method}`);
-    const user = this.userRun(s);
-    if (user) draw(user.x, user.y, user.count, USER_COLOR, "gdx-user-path");
+    const user = this.userRun(s); // stale: computed for other settings, the kernel is rerunning it
+    if (user && !user.stale) draw(user.x, user.y, user.count, USER_COLOR, "gdx-user-path");
     this.startHandle.setAttribute("cx", c.px(s.start[0]).toFixed(1));
     this.startHandle.setAttribute("cy", c.py(s.start[1]).toFixed(1));
     this.startHandle.setAttribute("aria-valuetext", `start (${fmt(s.start[0])}, ${fmt(s.start[1])})`);
