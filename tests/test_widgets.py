@@ -29,10 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "lib" / "gdlab" / "static"
 CORE = STATIC / "explorer_core.js"
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(
-    NODE is None,
-    reason="Node.js is not installed (the browser tests run the same comparison in Chromium)",
-)
+
+
+@pytest.fixture
+def node_present():
+    """Node.js runs the explorer's JS core; `make test` installs Debian's nodejs if missing."""
+    if NODE is None:
+        pytest.fail("Node.js is not installed: run `make system-deps` (installs Debian's nodejs)")
+
+
+needs_node = pytest.mark.usefixtures("node_present")
 
 # Reads {"calls": [[function name, args...], ...]} on stdin, writes the results as JSON.
 DRIVER = """
