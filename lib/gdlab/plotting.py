@@ -1,0 +1,124 @@
+"""Plotting helpers shared by the pages.
+
+Every function takes ``ax=None`` (a new figure is made when omitted), sets its range from the
+data it is given, and returns the axes. Nothing here changes matplotlib's global style: a page sets
+its style once, in its setup cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab import _checks
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def _iterates(trace_or_points) -> np.ndarray:
+    points = np.asarray(getattr(trace_or_points, "iterates", trace_or_points), dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape (k, 2), got shape {points.shape}")
+    return points
+
+
+def plot_range(*point_sets, margin: float = 0.15, square: bool = False):
+    """Axis limits ``(xlim, ylim)`` covering the finite points of every set, with a margin."""
+    finite = [p[np.all(np.isfinite(p), axis=1)] for p in map(_iterates, point_sets)]
+    points = np.vstack([p for p in finite if len(p)] or [np.zeros((1, 2))])
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.maximum(high - low, 1e-3)
+    if square:
+        span[:] = span.max()
+        centre = (low + high) / 2
+        low, high = centre - span / 2, centre + span / 2
+    pad = margin * span
+    return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
+
+
+def contours(
+    problem, ax=None, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), levels=15, resolution=150, **kwargs
+):
+    """Contour lines of a 2-D problem's ``value`` on a grid, spaced geometrically above the minimum.
+
+    Geometric spacing shows both the steep walls and the flat floor of an ill-conditioned valley.
+    """
+    if getattr(problem, "dim", None) != 2:
+        raise ValueError(f"problem must be 2-D to draw contours, got dim={problem.dim}")
+    levels = _checks.positive_int("levels", levels)
+    resolution = _checks.positive_int("resolution", resolution)
+    ax = _axes(ax)
+    xs, ys = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    values = np.array([problem.value(p) for p in points]).reshape(grid_x.shape)
+    floor = values.min()
+    heights = values - floor
+    top = max(np.percentile(heights, 95), 1e-12)
+    smallest = max(top * 1e-4, heights[heights > 0].min() if np.any(heights > 0) else 1e-12)
+    level_values = floor + np.geomspace(smallest, top, levels)
+    kwargs.setdefault("cmap", "viridis")
+    kwargs.setdefault("linewidths", 0.8)
+    ax.contour(grid_x, grid_y, values, levels=level_values, **kwargs)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def trajectory(trace_or_points, ax=None, label=None, **kwargs):
+    """The path of 2-D iterates (a trace from ``gdlab.optim.run`` or a (k, 2) array)."""
+    points = _iterates(trace_or_points)
+    ax = _axes(ax)
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("markersize", 3)
+    kwargs.setdefault("linewidth", 1.2)
+    line = ax.plot(points[:, 0], points[:, 1], label=label, **kwargs)[0]
+    ax.plot(*points[0], marker="s", color=line.get_color(), markersize=6)
+    return ax
+
+
+def contours_with_paths(problem, traces, labels=None, ax=None, margin=0.15, **kwargs):
+    """Contours of ``problem`` framed around the given trajectories, with each path drawn on top."""
+    labels = labels or [None] * len(traces)
+    xlim, ylim = plot_range(*traces, margin=margin, square=True)
+    ax = contours(problem, ax=ax, xlim=xlim, ylim=ylim, **kwargs)
+    for trace, label in zip(traces, labels, strict=True):
+        trajectory(trace, ax=ax, label=label)
+    minimizer = getattr(problem, "minimizer", None)
+    if minimizer is not None:
+        ax.plot(*minimizer, marker="*", color="black", markersize=12, linestyle="none")
+    if any(labels):
+        ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def suboptimality(trace, ax=None, optimal_value=0.0, label=None, **kwargs):
+    """``f(w_t) - f*`` against ``t`` on a log scale (non-finite and non-positive gaps are cut)."""
+    values = np.asarray(getattr(trace, "values", trace), dtype=float)
+    gap = values - optimal_value
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
+    ax = _axes(ax)
+    ax.semilogy(np.arange(len(gap)), gap, label=label, **kwargs)
+    ax.set_xlabel("iteration $t$")
+    ax.set_ylabel(r"$f(w_t) - f^\star$")
+    return ax
+
+
+def rate_line(rate, steps, start=1.0, ax=None, label=None, **kwargs):
+    """The geometric reference ``start * rate**t`` for ``t = 0..steps`` on a log axis."""
+    rate = _checks.non_negative("rate", rate)
+    steps = _checks.positive_int("steps", steps)
+    ax = _axes(ax)
+    kwargs.setdefault("linestyle", "--")
+    kwargs.setdefault("color", "black")
+    kwargs.setdefault("linewidth", 1.0)
+    t = np.arange(steps + 1)
+    ax.semilogy(t, start * rate**t, label=label, **kwargs)
+    return ax
