@@ -237,6 +237,8 @@ class Evaluator:
             raise KeyError(f"no components given for {e}")
         if isinstance(e, SolutionSet):
             var, cond = e.args
+            if cond in (sp.true, sp.false):
+                return sp.S.Reals if cond is sp.true else sp.S.EmptySet
             cond = cond.func(self(cond.lhs), self(cond.rhs))
             return sp.solveset(cond, var, sp.S.Reals)
         if isinstance(e, AppliedFn):

@@ -302,15 +302,56 @@ def _bounds_of(rel: Relational, region: Region) -> list:
     return out
 
 
-def _box_symbol(name: str, strict: bool) -> sp.Symbol:
+def _box_symbol(name: str, strict: bool, integer: bool = False) -> sp.Symbol:
     # Never pass positive=False: with nonnegative=True it would mean "zero".
-    return sp.Dummy(name, positive=True) if strict else sp.Dummy(name, nonnegative=True)
+    kind = {"positive": True} if strict else {"nonnegative": True}
+    if integer:
+        kind["integer"] = True
+    return sp.Dummy(name, **kind)
+
+
+def _assign_bounds(readings, reg: Region) -> dict:
+    """Give each assumption to one symbol, at most one lower and one upper bound per symbol,
+    with no circular dependency between bounds (depth-first search over the readings)."""
+
+    def acyclic(bounds) -> bool:
+        deps = {x: set().union(*(v.free_symbols for v, _ in e.values())) for x, e in bounds.items()}
+        seen, done = set(), set()
+
+        def visit(x) -> bool:
+            if x in done:
+                return True
+            if x in seen:
+                return False
+            seen.add(x)
+            ok = all(visit(y) for y in deps.get(x, ()) if y in deps)
+            done.add(x)
+            return ok
+
+        return all(visit(x) for x in deps)
+
+    def search(k, bounds):
+        if k == len(readings):
+            return bounds
+        rel, options = readings[k]
+        for x, kind, value, strict in options:
+            if kind in bounds.get(x, {}):
+                continue
+            trial = {y: dict(e) for y, e in bounds.items()}
+            trial.setdefault(x, {})[kind] = (value, strict)
+            if acyclic(trial):
+                found = search(k + 1, trial)
+                if found is not None:
+                    return found
+        reg.notes.append(f"assumption {rel} not used: no free, acyclic reading")
+        return search(k + 1, bounds)
+
+    return search(0, {})
 
 
 def region(assumptions, expr_symbols=()) -> Region:
     """Map the assumed ranges onto a box (see the module docstring)."""
     reg = Region()
-    bounds: dict = {}
     for rel in assumptions:
         if rel is sp.true:
             continue
@@ -322,6 +363,7 @@ def region(assumptions, expr_symbols=()) -> Region:
             else:
                 reg.equalities[lhs] = rhs
             continue
+    readings = []
     for rel in assumptions:
         if rel is sp.true or isinstance(rel, sp.Eq):
             continue
@@ -337,12 +379,8 @@ def region(assumptions, expr_symbols=()) -> Region:
         options = _bounds_of(rel, reg)
         if not options:
             raise ValueError(f"cannot read the assumption {rel} as a bound on one symbol")
-        free = [o for o in options if o[1] not in bounds.get(o[0], {})]
-        if not free:
-            reg.notes.append(f"assumption {rel} ignored: its symbols are already bounded")
-            continue
-        x, kind, value, strict = free[0]
-        bounds.setdefault(x, {})[kind] = (value, strict)
+        readings.append((rel, options))
+    bounds = _assign_bounds(readings, reg)
     for x, entry in bounds.items():
         if len(entry) == 1 and ("lower" not in entry) and (x.is_nonnegative or x.is_positive):
             entry["lower"] = (sp.S.Zero, bool(x.is_positive))
@@ -364,7 +402,10 @@ def region(assumptions, expr_symbols=()) -> Region:
             reg.units[s] = (lo[1], hi[1])
             image = lo[0] + (hi[0] - lo[0]) * s
         else:
-            u = _box_symbol(f"u{k}", strict=(lo or hi)[1])
+            bound = (lo or hi)[0]
+            u = _box_symbol(
+                f"u{k}", strict=(lo or hi)[1], integer=bool(x.is_integer and bound.is_integer)
+            )
             image = lo[0] + u if lo else hi[0] - u
         k += 1
         for y in list(reg.substitution):
@@ -471,7 +512,7 @@ def prove_zero(expr, assumptions=()) -> tuple[bool, object, str]:
     boxed = _eliminate_known_abs(reg.apply(e), reg)
     if _zero(boxed):
         return True, sp.S.Zero, "simplifies to 0 on the assumed ranges"
-    return False, sp.simplify(e), "does not simplify to 0"
+    return False, e, "does not simplify to 0"
 
 
 def _has_symbolic_sum(e) -> bool:
@@ -525,4 +566,4 @@ def prove_nonneg(expr, assumptions=(), strict: bool = False) -> tuple[bool, obje
     simplified = sp.simplify(boxed)
     if simplified != boxed and _goal(simplified, strict, reg):
         return True, e, "sign analysis on the assumed ranges"
-    return False, sp.simplify(e), "sign not proved"
+    return False, e, "sign not proved"

@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 RELATIONS = ("=", "<=", "<", ">=", ">")
+#: points tried before a proof is attempted (to reject false claims quickly, with a witness)
+QUICK_SAMPLES = 8
 _FLIP = {"=": "=", "<=": ">=", "<": ">", ">=": "<=", ">": "<"}
 
 
@@ -130,6 +132,10 @@ class Step:
     method: tuple | None = None  # ("monotone", x) or ("concave", x)
 
     def __post_init__(self):
+        for side in ("lhs", "rhs"):
+            value = getattr(self, side)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                object.__setattr__(self, side, sp.sympify(value))
         if self.rel not in RELATIONS:
             raise ValueError(f"rel must be one of {RELATIONS}, got {self.rel!r}")
 
@@ -205,6 +211,7 @@ class StepResult:
     residual: Any = None
     failed: tuple = ()  # notes of the obligations not proved
     error: str | None = None
+    counterexample: dict | None = None  # a point where the step is false, when one was found
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,8 @@ class Report:
                 lines.append(f"    because: {step.why}")
                 lines.append(f"    residual: {s.residual}")
                 lines.append(f"    {s.error or s.how}; not proved: {', '.join(s.failed)}")
+                if s.counterexample:
+                    lines.append(f"    counterexample: {s.counterexample}")
                 assumed = [str(a) for a in (*d.assume, *step.assume)]
                 lines.append(f"    assumptions: {', '.join(assumed) or 'none'}")
         if self.result_error:
@@ -505,8 +514,18 @@ def check_step(d: Derivation, index: int) -> StepResult:
         obs = obligations(d, index)
     except Exception as error:  # noqa: BLE001 - any failure to state the step is a failure
         return StepResult(index, False, "could not be stated in components", error=repr(error))
-    hows, failed, residual = [], [], None
+    from ._refute import refute
+
+    hows, failed, residual, found = [], [], None, None
     for ob in obs:
+        # A few sampled points first: a false claim is rejected at once, with the point that
+        # shows it. A claim is only ever accepted by the proof below.
+        point = refute(ob, samples=QUICK_SAMPLES) if _small(ob.expr) else None
+        if point is not None:
+            failed.append(ob.note)
+            residual = ob.expr if residual is None else residual
+            found = found or {"obligation": ob.note, **point}
+            continue
         try:
             ok, res, how = prove(ob)
         except Exception as error:  # noqa: BLE001 - an obligation that errors is not proved
@@ -518,8 +537,17 @@ def check_step(d: Derivation, index: int) -> StepResult:
             residual = res if residual is None else residual
     how = _summary(step, hows)
     if failed:
-        return StepResult(index, False, how, residual=residual, failed=tuple(failed))
+        how = "false at a sampled point" if found else how
+        return StepResult(
+            index, False, how, residual=residual, failed=tuple(failed), counterexample=found
+        )
     return StepResult(index, True, how)
+
+
+def _small(expr) -> bool:
+    """Whether sampling is cheap next to proving (large matrices of rational functions are not)."""
+    entries = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    return sum(sp.count_ops(e) for e in entries if isinstance(e, sp.Basic)) < 300
 
 
 def _summary(step: Step, hows) -> str:

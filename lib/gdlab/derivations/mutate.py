@@ -2,7 +2,8 @@
 
 For a step, :func:`mutants` changes one thing at a time in the step's own expressions (its right
 side, and its left side when it has one): each numeric coefficient ``c`` becomes ``c + 1`` and
-``c - 1`` (sum limits and indices included), each exponent ``e`` becomes ``e + 1``, and the
+``c - 1`` (sum limits and indices included; a term without a number has the coefficient 1,
+which becomes 2 and 1/2), each exponent ``e`` becomes ``e + 1``, and the
 relation is tightened or reversed (``=`` to ``<`` and ``>``, ``<=`` to ``<`` and ``>``, ``<`` to
 ``>=``). A mutant that weakens a true inequality is still true; the tests use
 :func:`~gdlab.derivations._refute.counterexample` to tell the false mutants, which the checker
@@ -47,7 +48,7 @@ def _positions(expr, path=(), in_exponent=False):
     if not isinstance(expr, sp.Basic):
         return
     if isinstance(expr, sp.Number):
-        if not in_exponent and expr not in (sp.S.Zero,):
+        if not in_exponent:
             yield path, expr, "coefficient"
         return
     if isinstance(expr, sp.Pow):
@@ -57,6 +58,10 @@ def _positions(expr, path=(), in_exponent=False):
     if isinstance(expr, (sp.Derivative, sp.Subs)):
         yield from _positions(expr.args[0], (*path, 0), in_exponent)
         return
+    if isinstance(expr, sp.Add) and not in_exponent:
+        for k, arg in enumerate(expr.args):
+            if not arg.is_number and arg.as_coeff_Mul()[0] == 1:
+                yield (*path, k), arg, "implicit"
     for k, arg in enumerate(expr.args):
         yield from _positions(arg, (*path, k), in_exponent)
 
@@ -75,9 +80,22 @@ def _replace(expr, path, new):
 
 
 def _expression_mutants(expr):
-    """(kind, description, new expression) for each change of one coefficient or exponent."""
-    for path, node, kind in _positions(expr):
-        if kind == "coefficient":
+    """(kind, description, new expression) for each change of one coefficient or exponent.
+
+    Terms written without a number have the implicit coefficient 1, changed to 2; so has a
+    whole side that is a single product or symbol."""
+    positions = list(_positions(expr))
+    if isinstance(expr, sp.Basic) and not isinstance(expr, (sp.Add, sp.Number, sp.Set)):
+        if not isinstance(expr, MatrixBase) and expr.as_coeff_Mul()[0] == 1:
+            positions.append(((), expr, "implicit"))
+    for path, node, kind in positions:
+        if kind == "implicit":
+            changes = [
+                (2 * node, f"implicit coefficient 1 -> 2 on {node}"),
+                (node / 2, f"implicit coefficient 1 -> 1/2 on {node}"),
+            ]
+            kind = "coefficient"
+        elif kind == "coefficient":
             changes = [
                 (node + 1, f"coefficient {node} -> {node + 1}"),
                 (node - 1, f"coefficient {node} -> {node - 1}"),

@@ -122,7 +122,22 @@ def _mark(report: Report, index: int) -> str:
             shown = f"; residual ${report.derivation.tex(residual)}$"
         except Exception:  # noqa: BLE001 - a residual that cannot be printed is still a failure
             shown = ""
-    return f"✗ **does not hold** ({', '.join(r.failed) or r.error}){shown}"
+    point = ""
+    if r.counterexample:
+        items = [
+            f"{k} = {_short(v)}"
+            for k, v in r.counterexample.items()
+            if k not in ("obligation", "value", "reason")
+        ]
+        if items:
+            point = "; false at " + ", ".join(items)
+    return f"✗ **does not hold** ({', '.join(r.failed) or r.error}){shown}{point}"
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
 
 
 def render(d: Derivation, *, allow_failures: bool = False, title: bool = False) -> Rendered:
