@@ -263,3 +263,47 @@ def test_refuter_never_accepts_and_finds_points():
     assert report.steps[0].ok
     assert not report.steps[1].ok and report.steps[1].counterexample is not None
     assert re.search(r"value", str(report.steps[1].counterexample))
+
+
+def test_newton_degenerate_run():
+    run = errata.newton_degenerate_run()
+    w = sp.Symbol("w", real=True)
+    # By hand: w - 4w^3/(12w^2) = 2w/3, so each step keeps 2/3 of the error.
+    assert sp.simplify(run["w^4"]["newton map"] - 2 * w / 3) == 0
+    quartic = run["w^4"]["iterates"]
+    assert all(
+        abs(b / a - 2 / 3) < 1e-12 for a, b in zip(quartic[:-1], quartic[1:], strict=True) if a
+    )
+    assert run["w^2/2 + w^4/4"]["map / w^2 at 0"] == 0
+    assert run["w^2/2 + w^4/4"]["iterates"][3] < 1e-6
+
+
+def test_logistic_corollary_run():
+    import math
+
+    run = errata.logistic_corollary_run(steps=10_000)
+    assert run["L"] == sp.Rational(1, 4) and run["stationary points"] == sp.S.EmptySet
+    ws = [r["w_t"] for r in run["rows"]]
+    grads = [r["|f'(w_t)|"] for r in run["rows"]]
+    assert ws == sorted(ws) and grads == sorted(grads, reverse=True)
+    # independent formula: |f'(w)| = 1/(1 + e^w)
+    assert all(abs(g - 1 / (1 + math.exp(x))) < 1e-15 for x, g in zip(ws, grads, strict=True))
+
+
+def test_sgd_first_line_run():
+    run = errata.sgd_first_line_run()
+    eta, s = sp.symbols("eta s", positive=True)
+    gaps = sorted(run["gaps"].values(), key=str)
+    assert {sp.expand(g) for g in gaps} == {
+        sp.expand(eta * s * (1 - eta)),
+        sp.expand(-eta * s * (1 - eta)),
+    }
+    assert run["gap in expectation"] == 0
+
+
+def test_adagrad_norm_expectation_run():
+    run = errata.adagrad_norm_expectation_run()
+    s = sp.Symbol("s", positive=True)
+    assert run["E[grad P_1 hat grad_1]"] == 1
+    # (1/(1+s) + 1/(1-s))/2 = 1/(1 - s^2)
+    assert sp.simplify(run["grad^2 E[P_1]"] - 1 / (1 - s**2)) == 0

@@ -21,20 +21,28 @@ from .rates import gd_rate
 from .taylor import descent_lemma
 
 __all__ = [
+    "adagrad_norm_expectation_run",
     "adam_first_step",
+    "chapter_adagrad_step_order",
     "chapter_average_claim",
     "chapter_harmonic_bound",
     "chapter_max_over_coordinates",
     "chapter_swapped_constants",
     "corrected_harmonic_bound",
     "corrected_harmonic_bound_regularised",
+    "corrected_adagrad_step_order",
     "corrected_max_over_coordinates",
     "footnote2_run",
     "gd_rate_mixed_convention",
+    "gd_rate_last_iterate",
+    "gd_rate_without_last_iterate",
     "harmonic_run",
     "hessian_symmetry_run",
+    "logistic_corollary_run",
+    "newton_degenerate_run",
     "psd_not_sufficient",
     "quadratic_zero_eigenvalue",
+    "sgd_first_line_run",
     "singular_newton_model",
     "smooth_not_twice_differentiable_run",
     "EXPECTED_FAILURES",
@@ -443,6 +451,95 @@ def corrected_max_over_coordinates() -> Derivation:
     return _max_derivation(corrected=True)
 
 
+def _last_iterate(corrected: bool) -> Derivation:
+    f1, f_last = sp.symbols("f_1 f_last", real=True)
+    bounds = (sp.Le(-M / 2, f1), sp.Le(f1, M / 2))
+    if corrected:
+        bounds += (sp.Le(-M / 2, f_last), sp.Le(f_last, M / 2))
+    steps = (
+        Step(
+            lhs=f1 - f_last,
+            rel="<=",
+            rhs=M,
+            why=(
+                r"$\lvert f(w_t)\rvert \le M/2$ for $t = 1, \dots, T + 1$"
+                if corrected
+                else r"$\lvert f(w_t)\rvert \le M/2$ for $t = 1, \dots, T$ only, as Section 4.6 "
+                r"assumes"
+            ),
+            assume=bounds,
+        ),
+    )
+    return Derivation(
+        key="gd-rate-last-iterate" if corrected else "gd-rate-without-last-iterate",
+        title="The last value in Theorem 4.6.1's telescoping sum"
+        + (" (corrected)" if corrected else " (as assumed)"),
+        source="Section 4.6, Theorem 4.6.1",
+        section="4.6",
+        claim=r"$\sum_{t=1}^T (f(w_t) - f(w_{t+1})) = f(w_1) - f(w_{T+1}) \le M$ needs a bound on "
+        r"$f(w_{T+1})$, the value after the last step",
+        steps=steps,
+        assume=positive(M),
+        names={f1: "f(w_1)", f_last: "f(w_{T+1})"},
+    )
+
+
+@cache
+def gd_rate_without_last_iterate() -> Derivation:
+    """Section 4.6 bounds ``|f(w_t)|`` for ``t = 1, ..., T``; the telescoped sum also needs
+    ``f(w_{T+1})``."""
+    return _last_iterate(corrected=False)
+
+
+@cache
+def gd_rate_last_iterate() -> Derivation:
+    return _last_iterate(corrected=True)
+
+
+def _step_order(corrected: bool) -> Derivation:
+    X = sp.Symbol("X", nonnegative=True)
+    S, a = sp.symbols("S a", positive=True)
+    P_prev, P_now = 1 / sp.sqrt(S), 1 / sp.sqrt(S + a)
+    rel = ">=" if corrected else "<="
+    steps = (
+        Step(
+            lhs=X * P_prev,
+            rel=rel,
+            rhs=X * P_now,
+            why=(
+                r"$P_{\tau-1} \ge P_\tau$: the sum under the root only grows"
+                if corrected
+                else r"the chapter's $\nabla_\tau^\top\hat\nabla_\tau P_{\tau-1} \le "
+                r"\nabla_\tau^\top\hat\nabla_\tau P_\tau$"
+            ),
+        ),
+    )
+    return Derivation(
+        key="corrected-adagrad-step-order" if corrected else "chapter-adagrad-step-order",
+        title="AdaGrad's step sizes only shrink"
+        + (" (corrected)" if corrected else " (as stated)"),
+        source="Theorem 4.6.4",
+        section="4.6",
+        claim=r"with $P_t = (\sum_{i \le t} \lVert\hat\nabla_i\rVert^2)^{-1/2}$, "
+        r"$S = \sum_{i < \tau}\lVert\hat\nabla_i\rVert^2 > 0$, $a = "
+        r"\lVert\hat\nabla_\tau\rVert^2 > 0$ and $X = \nabla_\tau^\top\hat\nabla_\tau "
+        r"\ge 0$: $X P_{\tau-1} " + (r"\ge" if corrected else r"\le") + r" X P_\tau$",
+        steps=steps,
+        where=((sp.Symbol("P_{tau-1}"), P_prev), (sp.Symbol("P_tau"), P_now)),
+        names={sp.Symbol("P_{tau-1}"): r"P_{\tau-1}", sp.Symbol("P_tau"): r"P_\tau"},
+    )
+
+
+@cache
+def chapter_adagrad_step_order() -> Derivation:
+    return _step_order(corrected=False)
+
+
+@cache
+def corrected_adagrad_step_order() -> Derivation:
+    return _step_order(corrected=True)
+
+
 #: derivations stating the chapter's claim as written, and the step at which each must fail
 EXPECTED_FAILURES = {
     "descent-lemma-as-stated": 4,
@@ -452,6 +549,8 @@ EXPECTED_FAILURES = {
     "chapter-harmonic-bound": 2,
     "chapter-swapped-constants": 2,
     "chapter-max-over-coordinates": 1,
+    "gd-rate-without-last-iterate": 1,
+    "chapter-adagrad-step-order": 1,
 }
 
 
@@ -465,6 +564,8 @@ def chapter_claims() -> list[Derivation]:
         chapter_harmonic_bound(),
         chapter_swapped_constants(),
         chapter_max_over_coordinates(),
+        gd_rate_without_last_iterate(),
+        chapter_adagrad_step_order(),
     ]
 
 
@@ -478,6 +579,8 @@ def corrections() -> list[Derivation]:
         corrected_harmonic_bound(),
         corrected_harmonic_bound_regularised(),
         corrected_max_over_coordinates(),
+        corrected_adagrad_step_order(),
+        gd_rate_last_iterate(),
     ]
 
 
@@ -604,3 +707,89 @@ def harmonic_run(seed: int = 0) -> list[dict]:
             }
         )
     return out
+
+
+def newton_degenerate_run(steps: int = 6) -> dict:
+    """Newton's method (Eq. 4.7) near a minimum with and without a positive definite Hessian.
+
+    On ``f(w) = w^4`` (Hessian 0 at the minimum) the Newton map is ``2w/3``: linear convergence.
+    On ``f(w) = w^2/2 + w^4/4`` (Hessian 1) it is ``2w^3/(1 + 3w^2)``: faster than quadratic.
+    """
+    w = sp.Symbol("w", real=True)
+    out = {}
+    for name, f in (("w^4", w**4), ("w^2/2 + w^4/4", w**2 / 2 + w**4 / 4)):
+        newton_map = sp.simplify(w - sp.diff(f, w) / sp.diff(f, w, 2))
+        iterates = [sp.Rational(1, 2)]
+        for _ in range(steps):
+            iterates.append(sp.nsimplify(newton_map.subs(w, iterates[-1])))
+        out[name] = {
+            "newton map": newton_map,
+            "hessian at 0": sp.diff(f, w, 2).subs(w, 0),
+            "map / w at 0": sp.limit(newton_map / w, w, 0),
+            "map / w^2 at 0": sp.limit(newton_map / w**2, w, 0),
+            "iterates": [float(v) for v in iterates],
+        }
+    return out
+
+
+def logistic_corollary_run(steps: int = 100_000) -> dict:
+    """Corollary 4.1.5 on ``f(w) = log(1 + e^{-w})``: bounded below, ``1/4``-smooth, no
+    stationary point; gradient descent with ``eta = 1/L`` sends the gradient to 0 and ``w`` to
+    infinity."""
+    w = sp.Symbol("w", real=True)
+    f = sp.log(1 + sp.exp(-w))
+    grad = sp.diff(f, w)
+    hess = sp.simplify(sp.diff(f, w, 2))
+    L_ = sp.maximum(hess, w, sp.S.Reals)
+    grad_fn = sp.lambdify(w, grad, "math")
+    lr = float(1 / L_)
+    w_t, record = 0.0, []
+    checkpoints = {10, 100, 1000, 10_000, steps}
+    for k in range(1, steps + 1):
+        w_t -= lr * grad_fn(w_t)
+        if k in checkpoints:
+            record.append({"t": k, "w_t": w_t, "|f'(w_t)|": abs(grad_fn(w_t))})
+    return {
+        "f": f,
+        "f'": grad,
+        "L": L_,
+        "inf f": sp.limit(f, w, sp.oo),
+        "stationary points": sp.solveset(sp.Eq(grad, 0), w, sp.S.Reals),
+        "rows": record,
+    }
+
+
+def sgd_first_line_run() -> dict:
+    """The first line of Theorem 4.6.2's proof, without the expectation on the left, on
+    ``f(w) = w^2/2`` (``L = 1``) at ``w_t = 1`` with ``hat grad = 1 + s`` or ``1 - s``, each with
+    probability 1/2.
+
+    Returns, for each draw, the left side ``f(w_{t+1}) - f(w_t)`` minus the chapter's right side
+    ``E[grad (w_{t+1} - w_t) + (L/2)|w_{t+1} - w_t|^2]`` (as a function of ``eta`` and ``s``), and
+    the same with the expectation taken on the left.
+    """
+    h, s = sp.symbols("eta s", positive=True)
+    f = lambda v: v**2 / 2  # noqa: E731 - the objective as a formula
+    w_t, grad = sp.Integer(1), sp.Integer(1)
+    draws = (1 + s, 1 - s)
+    rhs = sum(grad * (-h * g) + (-h * g) ** 2 / 2 for g in draws) / 2
+    gaps = {f"hat grad = {g}": sp.factor(f(w_t - h * g) - f(w_t) - rhs) for g in draws}
+    mean_gap = sp.simplify(sum(f(w_t - h * g) - f(w_t) for g in draws) / 2 - rhs)
+    return {"right side": sp.expand(rhs), "gaps": gaps, "gap in expectation": mean_gap}
+
+
+def adagrad_norm_expectation_run() -> dict:
+    """Theorem 4.6.4 takes the expectation of ``grad^T P_t hat grad_t`` as if ``P_t`` did not
+    depend on ``hat grad_t``. In one dimension at the first step, with ``grad = 1`` and ``hat
+    grad = 1 + s`` or ``1 - s`` (``0 < s < 1``, so both draws are positive), ``P_1 = 1/hat
+    grad_1``."""
+    s = sp.Symbol("s", positive=True)
+    draws = (1 + s, 1 - s)
+    grad = sp.Integer(1)
+    expected_product = sp.simplify(sum(grad * g / g for g in draws) / 2)
+    as_if_independent = sp.factor(grad**2 * sum(1 / g for g in draws) / 2)
+    return {
+        "E[grad P_1 hat grad_1]": expected_product,
+        "grad^2 E[P_1]": as_if_independent,
+        "gap": sp.factor(as_if_independent - expected_product),
+    }

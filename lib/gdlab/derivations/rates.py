@@ -180,7 +180,7 @@ def sgd_rate() -> Derivation:
             premises=(StepsResult(6, 7, multiplier=1 / (T * eta)),),
         ),
         Step(
-            rhs=rate + rate / 2,
+            rhs=sp.Add(rate, rate / 2, evaluate=False),
             why=r"the chapter's step $\eta = \sqrt{M / (L\sigma^2 T)}$",
             assume=(sp.Eq(eta, sp.sqrt(M / (L * sigma**2 * T))),),
         ),
