@@ -1,8 +1,9 @@
 """Render a checked derivation as a Markdown table with MathJax-ready ``$...$`` math.
 
 ``render(d)`` returns a :class:`Rendered`, which Jupyter and MyST-NB display as Markdown
-(``_repr_markdown_``). In a Jupyter Book page, let MyST parse it (so the math is typeset):
-set ``render_markdown_format: myst`` in the page's ``mystnb`` front matter or the book config.
+(``_repr_markdown_``). In the book, ``_config.yml`` sets ``nb_render_markdown_format: myst``, so
+MyST parses the output and its ``$...$`` become math nodes typeset by the site's MathJax (a
+single page can set ``render_markdown_format: myst`` under ``mystnb`` in its front matter).
 A derivation with a step that does not hold raises :class:`DerivationError` (the page build
 then fails) unless ``allow_failures=True``, used to show a claim that does not check.
 """
