@@ -2,8 +2,9 @@
 
 The mutation tests change one coefficient, exponent or relation in one step at a time and
 require the checker to reject that step whenever the change makes it false (shown by a point
-where it fails). Set ``GDLAB_FULL_MUTATIONS=1`` to try every mutant of every step (slow);
-by default each step's relation mutants and its first few coefficient/exponent mutants run.
+where it fails). Every mutant of every step of the 2x2 catalog runs (about 1000 mutants, a
+minute); ``GDLAB_QUICK_MUTATIONS=1`` runs only each step's relation mutants and its first few
+coefficient/exponent mutants.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gdlab.derivations.mutate import mutants
 
 CATALOG = gd.catalog()
 MUTATED = gd.catalog(large=False)
-FULL = os.environ.get("GDLAB_FULL_MUTATIONS") == "1"
+FULL = os.environ.get("GDLAB_QUICK_MUTATIONS") != "1"
 FIRST_MUTANTS = 4
 
 
