@@ -106,7 +106,7 @@ def test_render_is_markdown_with_marks_and_no_pipes_in_math():
         assert md.count("✓") == len(d.steps)
         for row in md.splitlines():
             if row.startswith("| ") and "✓" in row:
-                assert row.count("|") == 5, row  # four cells: no stray pipe inside the math
+                assert row.count("|") == 4, row  # three cells: no stray pipe inside the math
         assert "**Result**" in md
         assert rendered.ok
 
@@ -126,7 +126,8 @@ def test_failing_derivation_raises_with_step_residual_and_assumptions():
     assert "step 4 FAILS" in text
     assert "residual:" in text and "assumptions:" in text and "counterexample" in text
     shown = gd.render(d, allow_failures=True)
-    assert "✗ **does not hold**" in shown.markdown and not shown.ok
+    assert "4&nbsp;✗" in shown.markdown and "**does not hold**" in shown.markdown
+    assert not shown.ok
 
 
 # --------------------------------------------------------------------------- errata evidence

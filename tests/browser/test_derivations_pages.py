@@ -18,7 +18,7 @@ TABLE_MATH = """() => {
     tables: tables.length,
     math: tables.reduce((n, t) => n + t.querySelectorAll('mjx-container').length, 0),
     rawDollars: cells.filter(c => c.textContent.includes('$')).map(c => c.textContent.slice(0, 80)),
-    verified: cells.filter(c => c.textContent.trim().startsWith('✓')).length,
+    verified: cells.filter(c => /^\\d+\\s*✓$/.test(c.textContent.trim())).length,
     failed: cells.filter(c => c.textContent.includes('does not hold')).length,
   };
 }"""

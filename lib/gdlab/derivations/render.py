@@ -111,7 +111,7 @@ def _because(d: Derivation, index: int) -> str:
 def _mark(report: Report, index: int) -> str:
     r = report.steps[index - 1]
     if r.ok:
-        return f"✓ {r.how}"
+        return f"*checked: {r.how}*"
     residual = r.residual
     shown = ""
     if (
@@ -132,7 +132,7 @@ def _mark(report: Report, index: int) -> str:
         ]
         if items:
             point = "; false at " + ", ".join(items)
-    return f"✗ **does not hold** ({', '.join(r.failed) or r.error}){shown}{point}"
+    return f"**does not hold** ({', '.join(r.failed) or r.error}){shown}{point}"
 
 
 def _short(v) -> str:
@@ -157,14 +157,17 @@ def render(d: Derivation, *, allow_failures: bool = False, title: bool = False) 
         lines.append(("" if not d.assume else "") + f"Where {defs}.")
     if d.assume or d.where:
         lines.append("")
-    lines.append("| | step | because | check |")
-    lines.append("|:-:|:--|:--|:--|")
+    # Three columns (number and mark, step, reason and how it was checked): the formulas are
+    # wide, and a fourth column would be pushed out of view on a book page.
+    lines.append("| | step | because |")
+    lines.append("|:-:|:--|:--|")
     for k, step in enumerate(d.steps, start=1):
         lhs = d.lhs_of(k)
         rel = _rel_tex(d, step.rel, lhs, step.rhs)
         left = "" if step.lhs is None else d.tex(lhs) + " "
         claim = f"${left}{rel} {d.tex(step.rhs)}$"
-        row = [str(k), claim, _because(d, k), _mark(report, k)]
+        verdict = "✓" if report.steps[k - 1].ok else "✗"
+        row = [f"{k}&nbsp;{verdict}", claim, f"{_because(d, k)} — {_mark(report, k)}"]
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
     lines.append("")
     first, last = default_result(d)
