@@ -106,7 +106,7 @@ def test_render_is_markdown_with_marks_and_no_pipes_in_math():
         assert md.count("✓") == len(d.steps)
         for row in md.splitlines():
             if row.startswith("| ") and "✓" in row:
-                assert row.count("|") == 4, row  # three cells: no stray pipe inside the math
+                assert row.count("|") == 3, row  # two cells: no stray pipe inside the math
         assert "**Result**" in md
         assert rendered.ok
 

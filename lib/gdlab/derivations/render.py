@@ -157,17 +157,18 @@ def render(d: Derivation, *, allow_failures: bool = False, title: bool = False) 
         lines.append(("" if not d.assume else "") + f"Where {defs}.")
     if d.assume or d.where:
         lines.append("")
-    # Three columns (number and mark, step, reason and how it was checked): the formulas are
-    # wide, and a fourth column would be pushed out of view on a book page.
-    lines.append("| | step | because |")
-    lines.append("|:-:|:--|:--|")
+    # Two columns: the step's number and mark, then the step with its reason and how it was
+    # checked on a line below it. The formulas are wide; a column beside them would be pushed
+    # out of view on a book page.
+    lines.append("| | step, because |")
+    lines.append("|:-:|:--|")
     for k, step in enumerate(d.steps, start=1):
         lhs = d.lhs_of(k)
         rel = _rel_tex(d, step.rel, lhs, step.rhs)
         left = "" if step.lhs is None else d.tex(lhs) + " "
         claim = f"${left}{rel} {d.tex(step.rhs)}$"
         verdict = "✓" if report.steps[k - 1].ok else "✗"
-        row = [f"{k}&nbsp;{verdict}", claim, f"{_because(d, k)} — {_mark(report, k)}"]
+        row = [f"{k}&nbsp;{verdict}", f"{claim}<br>{_because(d, k)} — {_mark(report, k)}"]
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
     lines.append("")
     first, last = default_result(d)
