@@ -3,7 +3,8 @@
 A derivation is data (:class:`Derivation`, a list of :class:`Step` s with justifications and
 assumptions); :func:`check` verifies each step (equalities by simplification to zero,
 inequalities by sign analysis on the assumed ranges, never by sampling) and :func:`render`
-turns it into a Markdown table for a page::
+turns it into a Markdown table for a page (:func:`mutants` and :func:`counterexample` show that
+the checker can fail: single changes to a step, and a point where a false step fails)::
 
     from gdlab.derivations import descent_lemma, render
     render(descent_lemma())
@@ -27,6 +28,7 @@ corrections.
 
 from __future__ import annotations
 
+from ._refute import counterexample
 from .adaptive import adam_bias_correction
 from .core import (
     Cases,
@@ -48,6 +50,7 @@ from .momentum import (
     momentum_unrolled,
     nesterov_equivalence,
 )
+from .mutate import Mutant, mutants
 from .quadratic import (
     quadratic_best_step,
     quadratic_convergence,
@@ -64,6 +67,7 @@ __all__ = [
     "Derivation",
     "DerivationError",
     "Induction",
+    "Mutant",
     "Premise",
     "Rendered",
     "Report",
@@ -73,6 +77,7 @@ __all__ = [
     "catalog",
     "check",
     "check_step",
+    "counterexample",
     "descent_lemma",
     "descent_range",
     "gd_rate",
@@ -80,6 +85,7 @@ __all__ = [
     "heavy_ball_rate",
     "heavy_ball_velocity",
     "momentum_unrolled",
+    "mutants",
     "nesterov_equivalence",
     "newton_step",
     "quadratic_best_step",
