@@ -4,8 +4,8 @@ Submissions are graded by ``jobs`` worker processes (``python -m gdlab.grading w
 each grading one file at a time and paying its imports once. Every file has a hard
 wall-clock limit, so nothing one notebook does (or one grader bug it triggers) can stop the
 batch: a worker that dies or overruns is killed and replaced, and the file still gets a row,
-with status ``grader_error``. Each worker has a slot number, which gives its kernels their
-own unprivileged uid.
+with status ``grader_error``. Each worker's kernels run under an unprivileged uid of their
+own (see :mod:`gdlab.grading.sandbox`).
 
 Outputs, for ``--out grades.csv``:
 
