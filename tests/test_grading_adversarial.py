@@ -163,3 +163,4 @@ def test_reasons_name_the_cell_or_part(attacked):
     assert "4.1.1a" in rows["forge_channel"]["reason"]
     assert rows["essay"]["reason"] == "not a .ipynb file"
     assert "memory" in rows["memory_hog"]["reason"]
+    assert "the notebook ran out of time" in rows["slow_notebook"]["reason"]
