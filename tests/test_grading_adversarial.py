@@ -59,7 +59,7 @@ def _sandbox_processes() -> list[str]:
     found = []
     for line in ps.splitlines():
         uid, _, args = line.strip().partition(" ")
-        if uid.isdigit() and (UID_BASE <= int(uid) < UID_BASE + 64 or int(uid) == 65534):
+        if uid.isdigit() and (int(uid) >= UID_BASE or int(uid) == 65534):
             found.append(line)
     return found
 
@@ -151,9 +151,8 @@ def test_grader_leaves_no_temporary_files(attacked):
 def test_no_process_outlives_its_notebook(attacked):
     if not NAMESPACES:
         pytest.skip("without PID namespaces a process that calls setsid can escape")
-    assert _sleepers() == []
     before, after = attacked["sandbox_processes"]
-    assert after == before == []
+    assert (_sleepers(), before, after) == ([], [], [])
 
 
 def test_reasons_name_the_cell_or_part(attacked):
@@ -164,3 +163,4 @@ def test_reasons_name_the_cell_or_part(attacked):
     assert "4.1.1a" in rows["forge_channel"]["reason"]
     assert rows["essay"]["reason"] == "not a .ipynb file"
     assert "memory" in rows["memory_hog"]["reason"]
+    assert "the notebook ran out of time" in rows["slow_notebook"]["reason"]

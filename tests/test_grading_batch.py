@@ -7,6 +7,7 @@ the tests read its CSV and JSON files.
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,22 @@ def test_starter_runs_cleanly_and_says_not_attempted(name):
 def test_solution_notebook_passes_its_own_checks():
     printed = "".join(_execute_plainly(fx.solution("minibatch_variance")))
     assert printed.count("pass. Well done.") == len(EXERCISES["minibatch_variance"].parts)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_grade_writes_the_csv_json_and_results(tmp_path):
+    folder = tmp_path / "submissions"
+    fx.write(fx.solution("smoothness_bound"), folder / "ada.ipynb")
+    (folder / "notes.txt").write_text("not a notebook")
+    out = tmp_path / "out" / "grades.csv"
+    root = Path(LIBRARY).parent
+    command = ["make", "-s", "grade", f"SUBMISSIONS={folder}", f"OUT={out}", "SEED=5"]
+    subprocess.run(command, cwd=root, check=True, capture_output=True, timeout=600)
+    rows = read_rows(out)
+    assert (rows["ada"]["status"], rows["ada"]["score"]) == ("ok", "5")
+    assert rows["notes"]["status"] == "invalid_notebook"
+    assert json.loads(out.with_suffix(".json").read_text())["seed"] == 5
+    assert sorted(p.name for p in (out.parent / "grades_results").iterdir()) == [
+        "ada.json",
+        "notes.json",
+    ]

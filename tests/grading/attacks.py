@@ -15,6 +15,7 @@ import submission_fixtures as fx
 FULL = 5.0
 ATTACKS = [
     "hang_loop", "hang_ignoring_interrupts", "kernel_killed", "function_hangs", "never_ends",
+    "slow_notebook",
     "output_flood", "memory_hog", "big_file",
     "tamper_comparison", "tamper_json", "tamper_display", "fake_output", "forge_channel",
     "equals_everything", "wrong_types", "nan_inf", "sympy_bomb", "syntax_error",
@@ -187,6 +188,13 @@ def _after(nb, text: str, source: str):
     return fx.add_cell(nb, source, fx.code_cell_index(nb, text) + 1)
 
 
+def _slow(nb, text: str, cells: int):
+    """``nb`` with ``cells`` cells of 2.5 s each after the cell containing ``text``."""
+    for _ in range(cells):
+        nb = _after(nb, text, "import time\ntime.sleep(2.5)")
+    return nb
+
+
 def _write_into(paths: list[str]) -> str:
     lines = ["import os, pathlib", "import gdlab", "attempts = []"]
     lines.append("grading = pathlib.Path(gdlab.__file__).parent / 'grading'")
@@ -247,6 +255,13 @@ def build(folder: Path, *, host_paths: dict[str, str], namespaces: bool) -> dict
             "timeout",
             FULL,
             {},
+        ),
+        # every cell within its limit, the notebook past its own: parts a and b are kept
+        "slow_notebook": (
+            _slow(sol, mid, 10),
+            "timeout",
+            2.0,
+            {"4.1.1a": 1.0, "4.1.1b": 1.0, "4.1.1c": 0.0, "4.1.1d": 0.0, "4.1.1e": 0.0},
         ),
         "output_flood": (_after(sol, mid, FLOOD), "output_limit", FULL, {}),
         "memory_hog": (_after(sol, mid, MEMORY), "memory_limit", FULL, {}),

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submissions", type=Path)
     grade.add_argument("--out", type=Path, default=Path("grades.csv"))
     grade.add_argument("--seed", type=int, default=None, help="seed of the inputs (regrade)")
-    grade.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: cores)")
+    grade.add_argument("--jobs", type=int, default=None, help="kernels (default: cores + 1)")
     grade.add_argument("--exercise", default=None, help="exercise name (default: detect)")
     _limits_args(grade)
 

@@ -309,7 +309,8 @@ class NotebookRun:
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 1:
-                self.events.append(f"notebook_timeout: stopped before cell {index + 1}")
+                what = f"the notebook ran out of time before cell {index + 1}"
+                self.events.append(f"notebook_timeout: {what}")
                 break
             flooded_before = self.client.flooded
             result = await self.run_cell(index, min(self.limits.cell_timeout, remaining))
@@ -318,10 +319,11 @@ class NotebookRun:
             if result in ("ok", "timeout"):
                 self.good.append(index)  # what it defined before a hang still counts
             if result == "timeout":
-                kind = (
-                    "cell_timeout" if remaining > self.limits.cell_timeout else "notebook_timeout"
-                )
-                self.events.append(f"{kind}: cell {index + 1} ran out of time and was interrupted")
+                if remaining > self.limits.cell_timeout:
+                    what = f"cell_timeout: cell {index + 1} ran out of time and was interrupted"
+                else:
+                    what = f"notebook_timeout: the notebook ran out of time in cell {index + 1}"
+                self.events.append(what)
             elif result in ("dead", "stuck"):
                 what = "killed the kernel" if result == "dead" else "hung and ignored interrupts"
                 kind = "kernel_died" if result == "dead" else "kernel_stuck"

@@ -8,7 +8,7 @@ Two modes, chosen by :func:`sandbox_mode` (or forced with ``GDLAB_SANDBOX=plain`
     the grader kills it, or it exits, the kernel of Linux kills every process in the
     namespace, including children that called ``setsid`` or double-forked. It has no
     network (the grader talks to it over Unix sockets), sees only its own processes in
-    /proc, runs under a per-slot unprivileged uid/gid with ``no_new_privs``, and sees empty
+    /proc, runs under an unprivileged uid/gid of its own with ``no_new_privs``, and sees empty
     read-only directories in place of the grader's files: the project checkout (tests,
     reference solutions), the submissions, the output folder and home directories. The
     grading package is replaced by a stub, so the judges cannot be imported from a
@@ -19,7 +19,7 @@ Two modes, chosen by :func:`sandbox_mode` (or forced with ``GDLAB_SANDBOX=plain`
     The kernel runs in its own session and process group, under the same resource limits
     where the OS supports them, with a temporary working directory. If the grader runs as
     root (as in a Gradescope container) and the interpreter is installed where other users
-    can reach it, the kernel still drops to the per-slot unprivileged uid, with
+    can reach it, the kernel still drops to an unprivileged uid of its own, with
     ``no_new_privs`` and RLIMIT_NPROC: it cannot write the grader's files, nor signal the
     grader's processes. Otherwise it runs as the grader's user and
     RLIMIT_NPROC is not set (it would count all of that user's processes). In this mode
@@ -46,7 +46,10 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 
-UID_BASE = 61_000  # kernel uid = UID_BASE + slot: RLIMIT_NPROC then counts one sandbox only
+# Kernel uid = UID_BASE + the pid of the grading process that starts it: unique among live
+# graders (concurrent runs included), so RLIMIT_NPROC and the final sweep of leftover
+# processes concern this one sandbox only.
+UID_BASE = 200_000
 NOBODY = 65_534
 LAUNCHER = Path(__file__).with_name("_launch.py")
 UNSHARE_FLAGS = ["--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
@@ -147,7 +150,7 @@ class Sandbox:
         self.uid = self.gid = None
         root = hasattr(os, "geteuid") and os.geteuid() == 0
         if self.mode == "namespaces" or (root and _others_can_run_python()):
-            uid = UID_BASE + slot
+            uid = UID_BASE + os.getpid()
             self.uid = self.gid = uid if _uid_mappable(uid) else NOBODY
             os.chmod(self.root, 0o711)
             for path in (self.work, self.conn):
@@ -236,7 +239,40 @@ class Sandbox:
             return [shutil.which("unshare"), *UNSHARE_FLAGS, "--", *launch]
         return launch
 
+    def processes(self) -> list[int]:
+        """Pids running as this sandbox's uid (Linux; else an empty list)."""
+        if self.uid is None or not os.path.isdir("/proc"):
+            return []
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == self.uid:
+                        pids.append(int(entry))
+                except OSError:
+                    pass  # exited meanwhile
+        return pids
+
+    def reap(self, timeout: float = 5.0) -> None:
+        """Wait until no process of the sandbox's uid is left; SIGKILL stragglers.
+
+        Killing the kernel ends its PID namespace, and with it every process inside, but
+        asynchronously; in mode ``plain`` the uid is the only handle on escaped processes.
+        """
+        import signal
+        import time
+
+        deadline = time.monotonic() + timeout
+        while (pids := self.processes()) and time.monotonic() < deadline:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+
     def cleanup(self) -> None:
+        self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
