@@ -33,12 +33,14 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 # The execution cache is keyed on each page's code only, so a change in gdlab would leave pages
-# showing (and asserting) results of the old library: the cache is dropped when gdlab changes.
+# showing (and asserting) results of the old library: when gdlab changes, the cache and Sphinx's
+# environment (which would skip unchanged pages) are dropped.
 GDLAB_HASH = $$(find lib/gdlab -type f -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 
 book: $(STAMP)
 	@hash=$(GDLAB_HASH); if [ "$$(cat _build/.gdlab-hash 2>/dev/null)" != "$$hash" ]; then \
-	  echo "gdlab changed since the last build: re-executing every page"; rm -rf _build/.jupyter_cache; fi
+	  echo "gdlab changed since the last build: re-executing every page"; \
+	  rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; fi
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo $(GDLAB_HASH) > _build/.gdlab-hash
 	@echo "Website built: open file://$(CURDIR)/_build/html/index.html"
