@@ -33,7 +33,25 @@ __all__ = [
 ]
 
 
-class HeavyBallPositionForm(Optimizer):
+class _PositionForm(Optimizer):
+    """Shared state of the position forms: ``beta`` and the previous iterate ``w_prev``."""
+
+    _hyperparameters = ("lr", "beta")
+
+    def __init__(self, lr, beta=0.9, **kwargs):
+        self.beta = _checks.in_unit_interval("beta", beta)
+        super().__init__(lr, **kwargs)
+
+    def _previous_iterate(self, w):
+        """The stored :math:`w_{t-1}`, set to :math:`w_0` on the first step (no momentum then)."""
+        first = "w_prev" not in self._state
+        w_prev = self._state_array("w_prev", w.shape)
+        if first:
+            w_prev[...] = w  # w_{-1} = w_0
+        return w_prev
+
+
+class HeavyBallPositionForm(_PositionForm):
     r"""Heavy ball in the chapter's first form, with the previous iterate as state (Section 4.3).
 
     .. math:: w_{t+1} = w_t - \eta \nabla f(w_t) + \beta (w_t - w_{t-1}), \qquad w_{-1} = w_0
@@ -51,17 +69,8 @@ class HeavyBallPositionForm(Optimizer):
         See :class:`gdlab.optim.Optimizer`.
     """
 
-    _hyperparameters = ("lr", "beta")
-
-    def __init__(self, lr, beta=0.9, **kwargs):
-        self.beta = _checks.in_unit_interval("beta", beta)
-        super().__init__(lr, **kwargs)
-
     def _step(self, w, problem, lr, t, out):
-        first = "w_prev" not in self._state
-        w_prev = self._state_array("w_prev", w.shape)
-        if first:
-            w_prev[...] = w  # w_{-1} = w_0: no momentum on the first step
+        w_prev = self._previous_iterate(w)  # w_{t-1}
         g = self.gradient(w, problem)  # grad f(w_t)
         w_next = np.multiply(-lr, g, out=out)  # -eta grad f(w_t)
         w_next += self.beta * (w - w_prev)  # + beta (w_t - w_{t-1})
@@ -70,7 +79,7 @@ class HeavyBallPositionForm(Optimizer):
         return w_next
 
 
-class NesterovPositionForm(Optimizer):
+class NesterovPositionForm(_PositionForm):
     r"""Nesterov's method with the previous iterate as state (Section 4.3).
 
     .. math::
@@ -91,17 +100,8 @@ class NesterovPositionForm(Optimizer):
         See :class:`gdlab.optim.Optimizer`.
     """
 
-    _hyperparameters = ("lr", "beta")
-
-    def __init__(self, lr, beta=0.9, **kwargs):
-        self.beta = _checks.in_unit_interval("beta", beta)
-        super().__init__(lr, **kwargs)
-
     def _step(self, w, problem, lr, t, out):
-        first = "w_prev" not in self._state
-        w_prev = self._state_array("w_prev", w.shape)
-        if first:
-            w_prev[...] = w  # w_{-1} = w_0
+        w_prev = self._previous_iterate(w)  # w_{t-1}
         lookahead = w + self.beta * (w - w_prev)  # y_t = w_t + beta (w_t - w_{t-1})
         g = self.gradient(lookahead, problem)  # grad f(y_t)
         w_next = np.multiply(-lr, g, out=out)  # -eta grad f(y_t)
