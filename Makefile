@@ -7,19 +7,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint browser browser-deps system-deps lab bench notebooks clean grade
+.PHONY: help setup book test unit lint browser browser-deps system-deps lab notebook bench notebooks clean grade
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book   build the website (every page executed) into _build/html"
 	@echo "make test   lint, unit tests and a full book build"
 	@echo "make lab    JupyterLab on the project; MyST pages open as notebooks"
+	@echo "make notebook  Notebook 7 on the project; MyST pages open as notebooks"
 	@echo "make bench  print the benchmark figures (bench/*.py)"
 	@echo "make notebooks  .ipynb twins of the pages in _build/notebooks (for the Colab buttons)"
 	@echo "make clean  remove the build and the execution cache"
 	@echo "make grade SUBMISSIONS=dir OUT=grades.csv  grade a folder of notebooks (SEED=n to regrade)"
 
 # The virtual environment, the pinned requirements and gdlab (editable); redone when a pin changes.
+# overrides.json makes the Jupytext Notebook viewer the default for .md files; JupyterLab and
+# Notebook 7 both read it (Notebook 7's app settings folder is JupyterLab's, share/jupyter/lab).
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -74,6 +77,9 @@ test: lint unit book browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+notebook: $(STAMP)
+	$(BIN)/jupyter notebook --notebook-dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
