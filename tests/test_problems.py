@@ -296,6 +296,36 @@ def test_quadratic_eigenbasis_coordinates_decouple_the_value():
     np.testing.assert_allclose(quadratic.eigenvectors @ w_hat + quadratic.center, w, atol=1e-14)
 
 
+def test_jacobi_preconditioning_is_gd_with_diag_a_in_rescaled_coordinates():
+    quadratic = Quadratic([0.5, 3.0, 40.0], seed=2, minimizer=[1.0, -2.0, 0.5])
+    rescaled = quadratic.jacobi_preconditioned()
+    diagonal = np.diag(quadratic.A)
+    # Its spectrum is that of D^{-1} A, computed here as a non-symmetric eigenproblem.
+    reference = np.sort(np.linalg.eigvals(quadratic.A / diagonal[:, None]).real)
+    np.testing.assert_allclose(rescaled.eigenvalues, reference, rtol=1e-10)
+    assert np.all(np.diag(rescaled.A) == pytest.approx(1.0, abs=1e-12))
+    # f(w) = f_rescaled(D^{1/2} w), and preconditioned GD on f is plain GD on the rescaled f.
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal(3)
+    assert rescaled.value(np.sqrt(diagonal) * w) == pytest.approx(quadratic.value(w), rel=1e-12)
+    lr, u = 0.3, np.sqrt(diagonal) * w
+    for _ in range(5):
+        w = w - lr * quadratic.grad(w) / diagonal
+        u = u - lr * rescaled.grad(u)
+    np.testing.assert_allclose(u, np.sqrt(diagonal) * w, rtol=1e-10)
+
+
+def test_jacobi_preconditioning_helps_only_axis_aligned_valleys():
+    aligned = Quadratic([1.0, 100.0], angle=0.0).jacobi_preconditioned()
+    rotated = Quadratic([1.0, 100.0], angle=np.pi / 4).jacobi_preconditioned()
+    np.testing.assert_allclose(aligned.A, np.eye(2), atol=1e-15)
+    assert aligned.condition_number == pytest.approx(1.0)
+    # diag(A) = 50.5 I for a 45-degree rotation: the rescaling is a multiple of I.
+    assert rotated.condition_number == pytest.approx(100.0, rel=1e-12)
+    with pytest.raises(ValueError, match="diag"):
+        Quadratic.from_matrix([[0.0, 1.0], [1.0, 2.0]]).jacobi_preconditioned()
+
+
 def test_quadratic_bad_arguments():
     with pytest.raises(ValueError, match="angle"):
         Quadratic([1.0, 2.0, 3.0], angle=0.5)
@@ -698,6 +728,28 @@ def test_projected_gd_in_two_dimensions_mostly_misses_the_valley():
             w = problem.project(w - lr * problem.grad(w))
         ended_at_corner += np.array_equal(w, problem.corner)
     assert ended_at_corner >= 0.7 * starts
+
+
+def test_hidden_valley_volume_fraction():
+    # Closed forms in two and three dimensions: pi r^2 / 4 and (4/3) pi r^3 / 8.
+    flat = HiddenValley(dim=2, seed=0)
+    assert flat.valley_volume_fraction() == pytest.approx(
+        math.pi * flat.valley_radius**2 / 4, rel=1e-12
+    )
+    solid = HiddenValley(dim=3, seed=0)
+    assert solid.valley_volume_fraction() == pytest.approx(
+        4 / 3 * math.pi * solid.valley_radius**3 / 8, rel=1e-12
+    )
+    # The hit frequency of uniformly random queries (the ball lies inside the box here).
+    rng = np.random.default_rng(11)
+    queries = rng.uniform(-1, 1, size=(200_000, 2))
+    hits = np.linalg.norm(queries - flat.center, axis=1) < flat.valley_radius
+    fraction = flat.valley_volume_fraction()
+    assert abs(hits.mean() - fraction) < 4 * math.sqrt(fraction / queries.shape[0])
+    dims = [2, 5, 10, 20]
+    fractions = [HiddenValley(dim=d, seed=0).valley_volume_fraction() for d in dims]
+    for earlier, later in zip(fractions, fractions[1:], strict=False):
+        assert later < earlier / 10
 
 
 def test_hidden_valley_projection_and_arguments():

@@ -57,11 +57,26 @@ def test_sweep_with_custom_score_and_schedule():
     np.testing.assert_allclose(sweep.traces[1].lrs, schedules.Cosine(0.1, 50)(np.arange(1, 51)))
 
 
+def test_sweep_floor_makes_solved_runs_tie_and_the_smallest_lr_win():
+    lrs = [0.05, 0.1, 0.15]
+    unfloored = tuning.lr_sweep(lambda lr: GD(lr), QUAD, W0, 2000, lrs)
+    floored = tuning.lr_sweep(lambda lr: GD(lr), QUAD, W0, 2000, lrs, floor=1e-12)
+    # every run reaches far below 1e-12 (GD contracts by at most 0.95 per step here)
+    finals = np.array([run(GD(lr), QUAD, W0, 2000).values[-1] for lr in lrs])
+    assert np.all(finals < 1e-20)
+    np.testing.assert_array_equal(unfloored.scores, finals)
+    np.testing.assert_array_equal(floored.scores, [1e-12] * 3)
+    assert floored.best_lr == 0.05
+    assert unfloored.best_lr == lrs[int(np.argmin(finals))]
+
+
 def test_sweep_bad_input():
     with pytest.raises(ValueError, match="lrs"):
         tuning.lr_sweep(lambda lr: GD(lr), QUAD, W0, 5, [0.1, -0.1])
     with pytest.raises(ValueError, match="Optimizer"):
         tuning.lr_sweep(lambda lr: lr, QUAD, W0, 5, [0.1])
+    with pytest.raises(ValueError, match="floor"):
+        tuning.lr_sweep(lambda lr: GD(lr), QUAD, W0, 5, [0.1], floor=float("nan"))
 
 
 def test_effective_lrs_of_gd_adagrad_and_rmsprop():

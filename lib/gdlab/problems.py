@@ -244,6 +244,29 @@ class Quadratic(Problem):
         self.minimizer = self.center if positive_semidefinite else None
         self.optimal_value = 0.0 if positive_semidefinite else None
 
+    def jacobi_preconditioned(self) -> Quadratic:
+        """The quadratic GD sees after diagonal (Jacobi) preconditioning with D = diag(A).
+
+        Preconditioning GD by D (Section 4.4.1), w <- w - eta D^{-1} grad f(w), is plain GD on
+        u = D^{1/2} w, a quadratic with Hessian D^{-1/2} A D^{-1/2}; its condition number says
+        how much a per-coordinate step helps. It is 1 for a diagonal A and unchanged when
+        diag(A) is a multiple of I. The minimizer moves to D^{1/2} w*.
+
+        Raises
+        ------
+        ValueError
+            If a diagonal entry of A is not positive (no such rescaling exists).
+        """
+        diagonal = np.diag(self.A)
+        if np.any(diagonal <= 0):
+            raise ValueError(
+                "diag(A) must be positive for Jacobi preconditioning, "
+                f"got {_format_array(diagonal)}"
+            )
+        scale = 1.0 / np.sqrt(diagonal)
+        matrix = self.A * np.outer(scale, scale)
+        return Quadratic.from_matrix((matrix + matrix.T) / 2, minimizer=self.center / scale)
+
     def to_eigenbasis(self, w) -> np.ndarray:
         """hat-w = U^T (w - w*), the decoupled coordinates of Section 4.4."""
         w = self._check_w(w)
@@ -930,6 +953,17 @@ class HiddenValley(Problem):
     def project(self, w) -> np.ndarray:
         """The Euclidean projection of w onto the box [-1, 1]^dim (clipping)."""
         return np.clip(self._check_w(w), -1.0, 1.0)
+
+    def valley_volume_fraction(self) -> float:
+        """The fraction of the box [-1, 1]^dim within ``valley_radius`` of the centre.
+
+        The volume of a dim-ball of radius r, pi^(dim/2) r^dim / Gamma(dim/2 + 1), over the
+        box's volume 2^dim (Section 4.6.1): the chance that a uniformly random query sees the
+        valley at all, assuming the ball lies inside the box. It falls exponentially with dim,
+        so a search by random queries needs about 1 / fraction of them.
+        """
+        d, r = self.dim, self.valley_radius
+        return math.exp(0.5 * d * math.log(math.pi) + d * math.log(r / 2) - math.lgamma(d / 2 + 1))
 
     def in_valley(self, w) -> bool:
         """True when w lies within ``valley_radius`` of the centre, inside the dip."""

@@ -88,6 +88,7 @@ def lr_sweep(
     lrs,
     score: Callable[[Trace], float] | None = None,
     schedule_for: Callable[[float], Callable] | None = None,
+    floor: float | None = None,
 ) -> Sweep:
     """Run ``make_optimizer(lr)`` for every ``lr`` and score each run.
 
@@ -105,10 +106,16 @@ def lr_sweep(
     schedule_for : callable, optional
         ``lr -> schedule``: run each lr under a schedule that peaks at it (e.g.
         ``lambda lr: Cosine(lr, T=steps)``).
+    floor : float, optional
+        Scores below ``floor`` count as ``floor``: runs that all solved the problem to rounding
+        level then tie, and the smallest lr among them wins (e.g. ``floor=1e-12`` with the
+        default final-gap score).
     """
     grid = np.sort(_checks.finite_array("lrs", lrs, ndim=1))
     if grid.size == 0 or np.any(grid <= 0):
         raise ValueError(f"lrs must be a non-empty array of positive numbers, got {grid}")
+    if floor is not None:
+        floor = _checks.real_scalar("floor", floor)
     if score is None:
         optimal = getattr(problem, "optimal_value", None)
         optimal = 0.0 if optimal is None else optimal
@@ -124,6 +131,8 @@ def lr_sweep(
         schedule = None if schedule_for is None else schedule_for(float(lr))
         trace = run(optimizer, problem, w0, steps, schedule)
         value = float(score(trace))
+        if floor is not None:
+            value = max(value, floor)
         traces.append(trace)
         scores.append(value if np.isfinite(value) else np.inf)
         last = trace.values[-1]
