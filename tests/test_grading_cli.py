@@ -239,6 +239,23 @@ def test_gradescope_bundle_rejects_bad_arguments(tmp_path, capsys):
     assert not Path(out).exists()
 
 
+def test_gradescope_bundle_never_replaces_a_folder_it_did_not_build(tmp_path, capsys):
+    precious = tmp_path / "course"
+    precious.mkdir()
+    (precious / "roster.csv").write_text("ada\n")
+    status, err = run_main(["gradescope", "--out", str(tmp_path / "course.zip")], capsys)
+    assert status == 2 and "'" + str(precious) + "'" in err and "Traceback" not in err
+    assert (precious / "roster.csv").read_text() == "ada\n"
+    assert not (tmp_path / "course.zip").exists()
+    out = tmp_path / "bundle.zip"
+    for _ in range(2):  # an earlier bundle is replaced
+        assert run_main(["gradescope", "--out", str(out), "--seed", "3"], capsys)[0] == 0
+    assert json.loads((tmp_path / "bundle" / "config.json").read_text())["seed"] == 3
+    for bad, named in (("bundle.tar", "'bundle.tar'"), ("/proc/gdlab/b.zip", "/proc/gdlab")):
+        status, err = run_main(["gradescope", "--out", bad], capsys)
+        assert status == 2 and named in err and "Traceback" not in err
+
+
 def test_submissions_are_found_in_subfolders_skipping_hidden_and_own_outputs(tmp_path):
     root = tmp_path / "subs"
     for name in ("ada.ipynb", "group 1/bob.ipynb", "notes.txt", ".DS_Store", ".git/x.ipynb"):

@@ -215,7 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "gradescope":
         from gdlab.grading.gradescope import build_bundle
 
-        path = build_bundle(args.out, args.exercise, args.seed, _limits(args))
+        try:
+            path = build_bundle(args.out, args.exercise, args.seed, _limits(args))
+        except ValueError as error:
+            bundle.error(str(error))
+        except OSError as error:
+            bundle.error(f"cannot write --out {str(args.out)!r}: {error.strerror or error}")
         print(f"wrote {path.with_suffix('')}/ and {path}")
         return 0
     if args.command == "gradescope-run":
