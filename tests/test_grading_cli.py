@@ -408,3 +408,17 @@ def test_check_cells_print_a_verdict_fast_and_add_no_names(name):
                 assert "pass. Well done." in text, text
         if expected is None:
             assert fails == failing
+
+
+def test_guide_documents_every_grade_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["grade", "--help"])
+    options = {
+        word.rstrip(",") for word in capsys.readouterr().out.split() if word.startswith("--")
+    }
+    options -= {"--help"}
+    guide = (Path(LIBRARY).parent / "exercises" / "instructor_guide.md").read_text()
+    assert options and all(f"`{option}" in guide for option in options), options
+    assert (
+        "OVERWRITE=1" in guide and "OVERWRITE=1" in (Path(LIBRARY).parent / "Makefile").read_text()
+    )
