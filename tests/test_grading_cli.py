@@ -304,6 +304,13 @@ def awkward(tmp_path_factory):
         "group 2/eve.ipynb": solution,
         ".ipynb_checkpoints/ada-checkpoint.ipynb": starter,
     }
+    foreign = fx.solution("smoothness_bound")  # metadata that names no usable kernel
+    foreign.metadata = {
+        "kernelspec": {"name": "julia-1.9", "display_name": "Julia", "language": "julia"},
+        "language_info": {"name": "julia"},
+        "gdlab": {"exercise": "no_such_exercise", "score": 100},
+    }
+    files["fay.ipynb"] = foreign
     for name, nb in files.items():
         if nb is None:
             (root / name).write_text("my answers are in the notebook")
@@ -327,6 +334,7 @@ def test_awkward_folder_gets_one_row_per_file(awkward):
         "CARL": ("CARL.IPYNB", "ok", "5"),
         "dan": ("dan.ipynb", "not_attempted", "0"),
         "group 2/eve": ("group 2/eve.ipynb", "ok", "5"),
+        "fay": ("fay.ipynb", "ok", "5"),  # its kernelspec and metadata are ignored
     }
     got = {(r["student"], r["file"]): (r["status"], r["score"]) for r in rows}
     for student, (file, status, score) in expected.items():
@@ -353,7 +361,7 @@ def test_every_row_has_a_gradescope_results_file(awkward):
     found = sorted(p.relative_to(results).as_posix() for p in results.rglob("*.json"))
     assert found == sorted(
         ["ada.json", "bob smith.json", "zoë ñandú.json", "CARL.json"]
-        + ["dan.ipynb.json", "dan.txt.json", "group 2/eve.json"]
+        + ["dan.ipynb.json", "dan.txt.json", "group 2/eve.json", "fay.json"]
     )  # the stale gone.json of the first run was removed by the second
     for path in results.rglob("*.json"):
         data = json.loads(path.read_text())
