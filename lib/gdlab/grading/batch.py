@@ -168,7 +168,7 @@ class _Worker:
             text=True,
             bufsize=1,
         )
-        self.job = None  # (path, result file, started)
+        self.job = None  # (path, student id, result file, started)
 
     def send(self, path: Path, student: str, seed: int, result_file: Path) -> None:
         request = {"file": str(path), "student": student, "seed": seed}
