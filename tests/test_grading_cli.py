@@ -430,3 +430,23 @@ def test_guide_documents_every_grade_option(capsys):
     assert (
         "OVERWRITE=1" in guide and "OVERWRITE=1" in (Path(LIBRARY).parent / "Makefile").read_text()
     )
+
+
+def test_check_leaves_the_global_random_generators_as_they_were(capsys):
+    import random
+
+    import numpy as np
+
+    from gdlab.grading import check
+
+    solution = fx.answers_from(HERE / "solutions" / "minibatch_variance.py")["minibatch_grad"]
+    namespace = {"np": np}
+    exec(solution, namespace)
+    random.seed(11)
+    np.random.seed(11)  # noqa: NPY002 (the legacy API a student may use)
+    expected = (random.random(), np.random.random())  # noqa: NPY002
+    random.seed(11)
+    np.random.seed(11)  # noqa: NPY002
+    check("4.6.3a", namespace["minibatch_grad"])
+    assert "pass" in capsys.readouterr().out
+    assert (random.random(), np.random.random()) == expected  # noqa: NPY002
