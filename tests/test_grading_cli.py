@@ -176,6 +176,7 @@ def _unwritable(tmp_path: Path) -> Path:
         "out_not_csv",
         "out_is_a_folder",
         "out_exists",
+        "out_json_exists",
         "seed_text",
         "seed_negative",
         "jobs_zero",
@@ -219,6 +220,10 @@ def test_bad_arguments_stop_before_grading_with_a_message_naming_the_value(
         out.parent.mkdir()
         out.write_text("student,score\nbob,5\n")
         argv, named = args, "--overwrite"
+    elif case == "out_json_exists":  # e.g. a student's file next to --out
+        out.parent.mkdir()
+        out.with_suffix(".json").write_text("{}")
+        argv, named = args, "grades.json"
     else:
         argv, named = setup[case]
     status, err = run_main(["grade", *argv], capsys)
@@ -226,6 +231,8 @@ def test_bad_arguments_stop_before_grading_with_a_message_naming_the_value(
     assert named in err and "error:" in err and "Traceback" not in err
     if case == "out_exists":
         assert out.read_text() == "student,score\nbob,5\n"  # the earlier grades are kept
+    elif case == "out_json_exists":
+        assert out.with_suffix(".json").read_text() == "{}" and not out.exists()
     else:
         assert not out.exists()
     assert not out.with_name("grades_results").exists()

@@ -106,10 +106,12 @@ def check_grade_paths(submissions: Path, out: Path, overwrite: bool) -> str | No
         return (
             f"--out {str(out)!r} is a folder; give a file name such as {str(out / 'grades.csv')!r}"
         )
-    if out.exists() and not overwrite:
+    results = out.with_name(out.stem + "_results")
+    existing = [p for p in (out, out.with_suffix(".json"), results) if p.exists()]
+    if existing and not overwrite:
         return (
-            f"--out {str(out)!r} already exists; pass --overwrite to replace it "
-            "(make grade OVERWRITE=1), or choose another --out"
+            f"--out {str(out)!r}: {str(existing[0])!r} already exists; pass --overwrite to "
+            "replace it (make grade OVERWRITE=1), or choose another --out"
         )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
