@@ -18,7 +18,7 @@ help:
 	@echo "make bench  print the benchmark figures (bench/*.py)"
 	@echo "make notebooks  .ipynb twins of the pages in _build/notebooks (for the Colab buttons)"
 	@echo "make clean  remove the build and the execution cache"
-	@echo "make grade SUBMISSIONS=dir OUT=grades.csv  grade a folder of notebooks (SEED=n to regrade)"
+	@echo "make grade SUBMISSIONS=dir OUT=grades.csv  grade a folder of notebooks (SEED=n to regrade, OVERWRITE=1 to replace OUT)"
 
 # The virtual environment, the pinned requirements and gdlab (editable); redone when a pin changes.
 # overrides.json makes the Jupytext Notebook viewer the default for .md files; JupyterLab and
@@ -92,8 +92,10 @@ clean:
 
 # Batch grader (exercises/instructor_guide.md): one CSV row per file in SUBMISSIONS, plus
 # $(OUT:.csv=.json) and a Gradescope results.json per student in $(OUT:.csv=_results)/.
+# An existing OUT is replaced only with OVERWRITE=1.
 SUBMISSIONS ?= submissions
 OUT ?= grades.csv
 SEED ?=
+OVERWRITE ?=
 grade: $(STAMP)
-	$(BIN)/python -m gdlab.grading grade $(SUBMISSIONS) --out $(OUT) $(if $(SEED),--seed $(SEED))
+	$(BIN)/python -m gdlab.grading grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(SEED),--seed $(SEED)) $(if $(OVERWRITE),--overwrite)

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent / "grading"
 sys.path.insert(0, str(HERE))
 
 import submission_fixtures as fx  # noqa: E402
+from test_grading_cli import gradescope_problems  # noqa: E402
 
 LIBRARY = str(Path(__file__).resolve().parents[1] / "lib")
 SEED = 2024
@@ -68,7 +69,9 @@ def _autograder(tmp_path: Path, bundle: Path, notebooks: dict[str, object]) -> d
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["AUTOGRADER_ROOT"] = str(root)
     subprocess.run([str(root / "source" / "run_autograder")], env=env, check=True, timeout=300)
-    return json.loads((root / "results" / "results.json").read_text())
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert gradescope_problems(results) == [], results  # Gradescope's documented format
+    return results
 
 
 def test_run_autograder_gives_full_marks_to_the_reference_solution(bundle, tmp_path):

@@ -21,6 +21,7 @@ data), :mod:`~gdlab.grading.exprtree` (SymPy trees from an allow-list),
 
 from __future__ import annotations
 
+import random
 import zlib
 
 import numpy as np
@@ -51,15 +52,21 @@ def verdict(part_id: str, answer) -> Verdict:
     _, part = PARTS[part_id]
     seed = feedback_seed(part_id)
     cases = part.cases(np.random.default_rng(seed))
-    result = transport.harvest(
-        {part.answer: answer},
-        {
-            "answer": part.answer,
-            "kind": part.kind,
-            "cases": cases,
-            "seed": seed,
-        },
-    )
+    # the harvest seeds the global generators (as the grader does): give the student's back
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    try:
+        result = transport.harvest(
+            {part.answer: answer},
+            {
+                "answer": part.answer,
+                "kind": part.kind,
+                "cases": cases,
+                "seed": seed,
+            },
+        )
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
     return judge_part(part, cases, result)
 
 

@@ -39,18 +39,47 @@ SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/lib", "/proc", "/dev", "/sys", "/var")
 
 
 def submissions(folder: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
-    """Every visible regular file in ``folder`` (not recursive), except the grader's own.
+    """Every visible regular file under ``folder``, subfolders included, except ``skip``.
 
-    ``folder`` may also be a single file, to regrade one submission.
+    Names starting with a dot (``.DS_Store``, ``.ipynb_checkpoints/``) are skipped, files and
+    folders alike; so is every path in ``skip`` and everything under a folder in ``skip`` (the
+    grader's own outputs when ``--out`` is inside the folder). ``folder`` may also be a single
+    file, to regrade one submission.
     """
-    if Path(folder).is_file():
-        return [Path(folder)]
-    skip = {p.resolve() for p in skip}
-    return sorted(
-        p
-        for p in Path(folder).iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.resolve() not in skip
-    )
+    folder = Path(folder)
+    if folder.is_file():
+        return [folder]
+    skip = {Path(p).resolve() for p in skip}
+    found = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        resolved = path.resolve()
+        if resolved in skip or any(s in resolved.parents for s in skip):
+            continue
+        found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def output_paths(out: Path) -> tuple[Path, ...]:
+    """What ``grade --out out`` writes: the CSV, its partial copy, the JSON, the results."""
+    out = Path(out)
+    partial = out.with_name(out.name + ".partial")
+    return out, partial, out.with_suffix(".json"), out.with_name(out.stem + "_results")
+
+
+def student_id(path: Path, folder: Path) -> str:
+    """The student id of a submission: its path below ``folder`` without the suffix.
+
+    ``submissions/ada.ipynb`` is ``ada``; ``submissions/group 2/ada.ipynb`` (a learning
+    system's export with one folder per student) is ``group 2/ada``.
+    """
+    path, folder = Path(path), Path(folder)
+    if folder.is_file() or path == folder:
+        return path.stem
+    relative = path.relative_to(folder)
+    return relative.with_name(relative.stem).as_posix()
 
 
 def default_jobs() -> int:
@@ -93,26 +122,32 @@ def gradescope_results(outcome: Outcome) -> dict:
     }
 
 
-def _failed(path: Path, seed: int, exercise: str | None, reason: str) -> Outcome:
+def _failed(path: Path, student: str, seed: int, exercise, reason: str) -> Outcome:
     return Outcome(
-        student=path.stem,
-        file=path.name,
+        student=student,
+        file=_file_name(path, student),
         exercise=exercise,
         status="grader_error",
         reason=reason,
-        seed=submission_seed(seed, path.stem),
+        seed=submission_seed(seed, student),
     )
 
 
-def _read_result(result_file: Path, path: Path, seed: int, exercise, line: str) -> Outcome:
+def _file_name(path: Path, student: str) -> str:
+    """The file column: the path below the submissions folder (the student id's folders)."""
+    folders = student.rsplit("/", 1)[0] + "/" if "/" in student else ""
+    return folders + Path(path).name
+
+
+def _read_result(result_file: Path, path: Path, student: str, seed, exercise, line) -> Outcome:
     try:
         outcome = Outcome.from_json(json.loads(result_file.read_text()))
-        if outcome.file != path.name:
+        if outcome.file != _file_name(path, student) or outcome.student != student:
             raise ValueError("result for another file")
         return outcome
     except Exception as error:
         what = "the grader's worker died" if not line else "no result"
-        return _failed(path, seed, exercise, f"{what}: {type(error).__name__}")
+        return _failed(path, student, seed, exercise, f"{what}: {type(error).__name__}")
 
 
 class _Worker:
@@ -133,13 +168,14 @@ class _Worker:
             text=True,
             bufsize=1,
         )
-        self.job = None  # (path, result file, started)
+        self.job = None  # (path, student id, result file, started)
 
-    def send(self, path: Path, seed: int, result_file: Path) -> None:
-        request = {"file": str(path), "seed": seed, "result": str(result_file)}
+    def send(self, path: Path, student: str, seed: int, result_file: Path) -> None:
+        request = {"file": str(path), "student": student, "seed": seed}
+        request["result"] = str(result_file)
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
-        self.job = (path, result_file, time.monotonic())
+        self.job = (path, student, result_file, time.monotonic())
 
     def kill(self) -> None:
         self.proc.kill()
@@ -155,13 +191,16 @@ def grade_folder(
     limits: Limits | None = None,
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Grade every file in ``folder``; write ``out`` (CSV), its JSON and results folder."""
+    """Grade every file under ``folder``; write ``out`` (CSV), its JSON and results folder.
+
+    ``out`` is replaced if it exists (the command line asks for ``--overwrite`` first).
+    """
     folder, out = Path(folder).resolve(), Path(out).resolve()
     limits = limits or Limits()
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     jobs = max(1, jobs or default_jobs())
     results_dir = out.with_name(out.stem + "_results")
-    files = submissions(folder, skip=(out, out.with_suffix(".json")))
+    files = submissions(folder, skip=output_paths(out))
     watched = folder.parent if folder.is_file() else folder
     hide = tuple(str(p) for p in {watched, out.parent} if _hideable(p))
     outcomes: list[Outcome] = []
@@ -176,26 +215,28 @@ def grade_folder(
                         if worker is None or worker.proc.poll() is not None:
                             worker = workers[slot] = _Worker(slot, limits, hide, exercise)
                         number, path = pending.pop(0)
-                        worker.send(path, seed, Path(scratch) / f"{number}.json")
+                        student = student_id(path, folder)
+                        worker.send(path, student, seed, Path(scratch) / f"{number}.json")
                 busy = {w.proc.stdout: w for w in workers.values() if w.job}
                 ready, _, _ = select.select(list(busy), [], [], 0.1)
                 for stream in ready:
                     worker = busy[stream]
                     line = stream.readline()
-                    path, result_file, _ = worker.job
+                    path, student, result_file, _ = worker.job
                     worker.job = None
                     if not line:  # the worker died mid-job
                         worker.kill()
-                    outcomes.append(_read_result(result_file, path, seed, exercise, line))
+                    outcome = _read_result(result_file, path, student, seed, exercise, line)
+                    outcomes.append(outcome)
                     if progress:
                         progress(outcomes[-1])
                 for worker in workers.values():
-                    if worker.job and time.monotonic() - worker.job[2] > worker_deadline(limits):
-                        path, _, _ = worker.job
+                    if worker.job and time.monotonic() - worker.job[3] > worker_deadline(limits):
+                        path, student, _, _ = worker.job
                         worker.job = None
                         worker.kill()
                         reason = "the grader's worker ran out of time"
-                        outcomes.append(_failed(path, seed, exercise, reason))
+                        outcomes.append(_failed(path, student, seed, exercise, reason))
                         if progress:
                             progress(outcomes[-1])
         finally:
@@ -255,9 +296,16 @@ def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, l
     out.with_suffix(".json").write_text(json.dumps(run, indent=1))
     results_dir.mkdir(parents=True, exist_ok=True)
     stems = [o.student for o in outcomes]
+    written = set()
     for o in outcomes:
         name = o.student if stems.count(o.student) == 1 else o.file
-        (results_dir / f"{name}.json").write_text(json.dumps(gradescope_results(o), indent=1))
+        path = results_dir / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(gradescope_results(o), indent=1))
+        written.add(path.resolve())
+    for stale in results_dir.rglob("*.json"):  # of an earlier run that this one replaces
+        if stale.resolve() not in written:
+            stale.unlink()
 
 
 def _number(x: float) -> str:

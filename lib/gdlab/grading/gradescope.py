@@ -88,6 +88,18 @@ def _requirements() -> str:
     return "\n".join(lines) + "\n"
 
 
+BUNDLE_ENTRIES = {"setup.sh", "run_autograder", "config.json", "requirements.txt", "lib"}
+
+
+def is_bundle_folder(folder: Path) -> bool:
+    """True for a folder :func:`build_bundle` wrote (and may replace): its files, no others."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return {"setup.sh", "run_autograder", "config.json"} <= names <= BUNDLE_ENTRIES
+
+
 def build_bundle(
     out: Path,
     exercise: str | None = None,
@@ -105,7 +117,12 @@ def build_bundle(
     if out.suffix != ".zip":
         raise ValueError(f"out must name a .zip file, got {str(out)!r}")
     folder = out.with_suffix("")
-    if folder.exists():
+    if folder.exists() or folder.is_symlink():
+        if not is_bundle_folder(folder):
+            raise ValueError(
+                f"out {str(out)!r} would replace the folder {str(folder)!r}, which is not an "
+                "autograder bundle built before; choose another out"
+            )
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     library = Path(__file__).resolve().parents[1]  # the gdlab package

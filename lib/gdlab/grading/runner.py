@@ -126,7 +126,7 @@ class NotANotebook(ValueError):
 
 def read_code_cells(path: Path) -> list[str]:
     """The sources of the code cells, or :class:`NotANotebook` saying why not."""
-    if path.suffix != ".ipynb":
+    if path.suffix.lower() != ".ipynb":
         raise NotANotebook("not a .ipynb file")
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
@@ -430,13 +430,19 @@ def grade_notebook(
     limits: Limits | None = None,
     slot: int = 0,
     hide: tuple[str, ...] = (),
+    student: str | None = None,
 ) -> Outcome:
-    """Grade one file; always returns an :class:`Outcome`, whatever the file does."""
+    """Grade one file; always returns an :class:`Outcome`, whatever the file does.
+
+    ``student`` is the student id (default: the file name without its suffix); a
+    ``folder/name`` id puts ``folder/`` in front of the file name in the outcome.
+    """
     path = Path(path)
-    student = path.stem
+    student = path.stem if student is None else student
     started = time.monotonic()
     own_seed = submission_seed(seed, student)
-    outcome = Outcome(student, path.name, exercise, "grader_error", "", own_seed)
+    folders = student.rsplit("/", 1)[0] + "/" if "/" in student else ""
+    outcome = Outcome(student, folders + path.name, exercise, "grader_error", "", own_seed)
     try:
         sources = read_code_cells(path)
         chosen = EXERCISES.get(exercise) if exercise else detect_exercise(sources)
