@@ -167,3 +167,23 @@ def test_make_grade_writes_the_csv_json_and_results(tmp_path):
         "ada.json",
         "notes.json",
     ]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(tmp_path):
+    from gdlab.grading.batch import write_outputs
+    from gdlab.grading.runner import Outcome
+    from gdlab.grading.sandbox import Limits
+
+    names = ["=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "plain"]
+    outcomes = [
+        Outcome(student=n, file=n + ".ipynb", exercise=None, status="invalid_notebook",
+                reason="=cmd|' /C calc'!A0", seed=1)
+        for n in names
+    ]  # fmt: skip
+    out = tmp_path / "grades.csv"
+    write_outputs(outcomes, out, tmp_path / "results", seed=1, limits=Limits())
+    rows = list(csv.DictReader(out.open()))
+    assert [r["student"] for r in rows] == ["'=HYPERLINK(1)", "'+1", "'-1", "'@SUM(A1)", "plain"]
+    assert all(r["reason"].startswith("'=") for r in rows)
+    run = json.loads((tmp_path / "grades.json").read_text())
+    assert [o["student"] for o in run["outcomes"]] == names  # the JSON keeps the text as it was

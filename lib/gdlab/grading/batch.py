@@ -270,6 +270,16 @@ def part_columns(outcomes: list[Outcome]) -> list[str]:
     return [p.id for e in EXERCISES.values() if e.name in present for p in e.parts]
 
 
+def spreadsheet_safe(text: str) -> str:
+    """``text`` for a CSV cell, with a leading ``'`` when a spreadsheet would read it as a formula.
+
+    File names and reasons come from students; a cell starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return is run as a formula by Excel and LibreOffice (CSV injection). The
+    JSON outputs keep the text unchanged.
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, limits) -> None:
     """The CSV (atomically), the full JSON and one Gradescope results file per submission."""
     columns = part_columns(outcomes)
@@ -282,7 +292,8 @@ def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, l
         writer.writerow(header)
         for o in outcomes:
             points = {v.part: v.points for v in o.verdicts}
-            row = [o.student, o.file, o.exercise or "", o.status, o.reason]
+            text = [o.student, o.file, o.exercise or "", o.status, o.reason]
+            row = [spreadsheet_safe(cell) for cell in text]
             row += [_number(points[c]) if c in points else "" for c in columns]
             row += [_number(o.score), _number(o.max_score), o.seed, o.seconds]
             writer.writerow(row)
