@@ -111,9 +111,14 @@ class Optimizer:
         """The gradient the method uses at ``w``: exact, or a mini-batch one if ``batch_size``."""
         if self.batch_size is None:
             return np.asarray(problem.grad(w), dtype=np.float64)
+        stochastic_grad = getattr(problem, "stochastic_grad", None)
+        if stochastic_grad is None:
+            raise ValueError(
+                f"batch_size={self.batch_size} needs a problem with stochastic_grad (a finite sum), "
+                f"got {_checks._show(problem)}; use batch_size=None for the exact gradient"
+            )
         return np.asarray(
-            problem.stochastic_grad(w, self.batch_size, self.rng, replace=self.replace),
-            dtype=np.float64,
+            stochastic_grad(w, self.batch_size, self.rng, replace=self.replace), dtype=np.float64
         )
 
     def step(self, w, problem, lr=None, out=None) -> np.ndarray:
@@ -902,6 +907,8 @@ def run(optimizer: Optimizer, problem, w0, steps, schedule=None) -> Trace:
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
+    needs = ("dim", "value", "grad") + (() if optimizer.batch_size is None else ("stochastic_grad",))
+    _checks.problem("problem", problem, needs)
     w = _checks.vector("w0", w0, problem.dim)
     steps = _checks.non_negative_int("steps", steps)
     if schedule is not None and not callable(schedule):

@@ -15,8 +15,7 @@ from gdlab import _checks
 
 
 def _eigenvalues(eigenvalues) -> np.ndarray:
-    values = _checks.finite_array("eigenvalues", eigenvalues)
-    return np.atleast_1d(values)
+    return np.atleast_1d(_checks.non_empty_array("eigenvalues", eigenvalues))
 
 
 def gd_factors(eigenvalues, lr: float) -> np.ndarray:
@@ -43,7 +42,7 @@ def stability_limit(L: float) -> float:
 
 def optimal_gd_lr(L: float, mu: float) -> float:
     """The constant step minimising ``gd_rate`` on eigenvalues in [mu, L]: ``2 / (L + mu)``."""
-    L, mu = _checks.positive("L", L), _checks.positive("mu", mu)
+    L, mu = _L_and_mu(L, mu)
     return 2.0 / (L + mu)
 
 
@@ -65,9 +64,7 @@ def optimal_heavy_ball(L: float, mu: float) -> tuple[float, float]:
     ``beta = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2``; the rate is then
     ``(sqrt(kappa) - 1) / (sqrt(kappa) + 1)`` (Section 4.3).
     """
-    L, mu = _checks.positive("L", L), _checks.positive("mu", mu)
-    if mu > L:
-        raise ValueError(f"mu must not exceed L, got mu={mu} > L={L}")
+    L, mu = _L_and_mu(L, mu)
     root_kappa = np.sqrt(L / mu)
     lr = 4.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2
     beta = ((root_kappa - 1.0) / (root_kappa + 1.0)) ** 2
@@ -86,9 +83,7 @@ def nesterov_strongly_convex(L: float, mu: float) -> tuple[float, float]:
     Returns ``(lr, beta)`` with ``lr = 1 / L`` and ``beta = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)``,
     the textbook choice for mu-strongly convex, L-smooth functions (Section 4.3; Nesterov, 2004).
     """
-    L, mu = _checks.positive("L", L), _checks.positive("mu", mu)
-    if mu > L:
-        raise ValueError(f"mu must not exceed L, got mu={mu} > L={L}")
+    L, mu = _L_and_mu(L, mu)
     root_kappa = np.sqrt(L / mu)
     return float(1.0 / L), float((root_kappa - 1.0) / (root_kappa + 1.0))
 
@@ -177,3 +172,10 @@ def _condition_number(kappa) -> float:
     if kappa < 1.0:
         raise ValueError(f"kappa must be >= 1, got {kappa}")
     return kappa
+
+
+def _L_and_mu(L, mu) -> tuple[float, float]:
+    L, mu = _checks.positive("L", L), _checks.positive("mu", mu)
+    if mu > L:
+        raise ValueError(f"mu must not exceed L, got mu={mu} > L={L}")
+    return L, mu

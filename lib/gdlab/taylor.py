@@ -292,9 +292,11 @@ def guaranteed_decrease(grad_norm, lr, L):
     :math:`\eta \le 1/L`. Vectorised over ``grad_norm`` and ``lr``.
     """
     grad_norm = _checks.finite_array("grad_norm", grad_norm)
+    if np.any(grad_norm < 0):
+        raise ValueError(f"grad_norm must be non-negative (a norm), got {_checks._show(grad_norm)}")
     lr = _checks.finite_array("lr", lr)
     if np.any(lr < 0):
-        raise ValueError(f"lr must be non-negative, got {lr}")
+        raise ValueError(f"lr must be non-negative, got {_checks._show(lr)}")
     L = _checks.positive("L", L)
     result = lr * (1.0 - 0.5 * L * lr) * grad_norm**2
     return float(result) if result.ndim == 0 else result

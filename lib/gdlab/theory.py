@@ -264,9 +264,11 @@ def gd_bound(M, L, T):
 
     Vectorised over ``M`` and ``T``.
     """
-    M = np.asarray(M, dtype=np.float64)
+    M = _checks.finite_array("M", M)
+    if np.any(M < 0):
+        raise ValueError(f"M must be non-negative (a largest |f(w_t)|), got {_checks._show(M)}")
     L = _checks.positive("L", L)
-    T = np.asarray(T, dtype=np.float64)
+    T = _checks.positive_int_array("T", T)
     return 4.0 * M * L / T
 
 
@@ -294,11 +296,12 @@ class GDGuarantee(NamedTuple):
 
 
 def _squared_gradient_norms(trace: Trace) -> np.ndarray:
+    _checks.instance("trace", trace, Trace, "a gdlab.optim.Trace (the result of run)")
     if trace.diverged is not None:
-        raise ValueError(f"the run diverged at row {trace.diverged}; the theorems assume not")
+        raise ValueError(f"trace diverged at row {trace.diverged}; the theorems assume it did not")
     steps = trace.lrs.shape[0]
     if steps == 0:
-        raise ValueError("the run has no steps")
+        raise ValueError(f"trace must have at least one step, got {trace!r}")
     return np.asarray(trace.grad_norms[:steps], dtype=np.float64) ** 2
 
 
@@ -338,7 +341,7 @@ def sgd_bound(M, L, sigma2, T):
     """
     M, L = _checks.positive("M", M), _checks.positive("L", L)
     sigma2 = _checks.positive("sigma2", sigma2)
-    return 2.0 * np.sqrt(M * L * sigma2 / np.asarray(T, dtype=np.float64))
+    return 2.0 * np.sqrt(M * L * sigma2 / _checks.positive_int_array("T", T))
 
 
 class SGDGuarantee(NamedTuple):
@@ -387,10 +390,13 @@ def sgd_guarantee(problem, w0, L, sigma2, M, horizons, seeds, batch_size=1) -> S
     """
     L, sigma2 = _checks.positive("L", L), _checks.positive("sigma2", sigma2)
     M = _checks.positive("M", M)
-    horizons = [_checks.positive_int("horizon", T) for T in horizons]
-    seeds = [_checks.non_negative_int("seed", seed) for seed in seeds]
-    if not horizons or not seeds:
-        raise ValueError("horizons and seeds must not be empty")
+    for name, value in (("horizons", horizons), ("seeds", seeds)):
+        if not isinstance(value, (list, tuple, range, np.ndarray)) or len(value) == 0:
+            raise ValueError(f"{name} must be a non-empty sequence, got {_checks._show(value)}")
+    horizons = [_checks.positive_int("horizons[i]", T) for T in horizons]
+    seeds = [_checks.non_negative_int("seeds[i]", seed) for seed in seeds]
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    w0 = _checks.vector("w0", w0, problem.dim)
     lrs = np.array([sgd_lr(M, L, sigma2, T) for T in horizons])
     min_sq = np.empty((len(seeds), len(horizons)))
     mean_sq = np.empty_like(min_sq)
@@ -433,7 +439,7 @@ def harmonic_sum(a) -> np.ndarray:
     """
     a = _checks.finite_array("a", a, ndim=1)
     if np.any(a < 0):
-        raise ValueError("a must be non-negative")
+        raise ValueError(f"a must be non-negative, got {_checks._show(a)}")
     partial = np.cumsum(a)
     with np.errstate(invalid="ignore", divide="ignore"):
         terms = np.where(partial > 0, a / partial, 0.0)
