@@ -104,8 +104,8 @@ def second_order_model_grid(problem, w, xlim, ylim, size=200):
     if problem.dim != 2:
         raise ValueError(f"problem must be two-dimensional, got dim={problem.dim}")
     size = _checks.positive_int("size", size)
-    x_low, x_high = _checks.finite_array("xlim", xlim)
-    y_low, y_high = _checks.finite_array("ylim", ylim)
+    x_low, x_high = _checks.interval("xlim", xlim)
+    y_low, y_high = _checks.interval("ylim", ylim)
     xs, ys = np.meshgrid(np.linspace(x_low, x_high, size), np.linspace(y_low, y_high, size))
     steps = np.column_stack([xs.ravel() - w[0], ys.ravel() - w[1]])
     return xs, ys, second_order_model(problem, w, steps).reshape(xs.shape)
@@ -249,7 +249,11 @@ def gradient_lipschitz_ratios(problem, points_a, points_b) -> np.ndarray:
         )
     distances = np.linalg.norm(a - b, axis=1)
     if np.any(distances == 0):
-        raise ValueError("every pair must consist of two different points")
+        same = int(np.argmax(distances == 0))
+        raise ValueError(
+            f"every pair must consist of two different points, but points_a[{same}] == "
+            f"points_b[{same}] = {_checks._show(a[same])}"
+        )
     differences = np.array([problem.grad(p) - problem.grad(q) for p, q in zip(a, b, strict=True)])
     return np.linalg.norm(differences, axis=1) / distances
 
@@ -328,6 +332,7 @@ def descent_check(trace, L) -> DescentCheck:
     L : float
         The smoothness constant, > 0.
     """
+    _checks.problem("trace", trace, ("values", "grad_norms", "lrs"))
     L = _checks.positive("L", L)
     values = np.asarray(trace.values, dtype=np.float64)
     grad_norms = np.asarray(trace.grad_norms, dtype=np.float64)

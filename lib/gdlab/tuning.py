@@ -37,10 +37,12 @@ def lr_grid(low, high, per_decade=4) -> np.ndarray:
 
 def final_gap(trace: Trace, optimal_value=0.0) -> float:
     """``f(w_T) - optimal_value`` of the last iterate, or ``inf`` if the run diverged."""
+    _checks.problem("trace", trace, ("values", "diverged"))
+    optimal_value = _checks.real_scalar("optimal_value", optimal_value)
     value = float(trace.values[-1])
     if trace.diverged is not None or not np.isfinite(value):
         return float("inf")
-    return value - float(optimal_value)
+    return value - optimal_value
 
 
 class Sweep(NamedTuple):
@@ -106,6 +108,10 @@ def lr_sweep(
         ``lr -> schedule``: run each lr under a schedule that peaks at it (e.g.
         ``lambda lr: Cosine(lr, T=steps)``).
     """
+    _checks.function("make_optimizer", make_optimizer)
+    for name, value in (("score", score), ("schedule_for", schedule_for)):
+        if value is not None:
+            _checks.function(name, value)
     grid = np.sort(_checks.finite_array("lrs", lrs, ndim=1))
     if grid.size == 0 or np.any(grid <= 0):
         raise ValueError(f"lrs must be a non-empty array of positive numbers, got {grid}")
@@ -139,6 +145,8 @@ def effective_lrs(trace: Trace, problem) -> np.ndarray:
     RMSprop, all without ``batch_size``), this is the multiple :math:`\eta_{t,i}` it used.
     Shape (steps, dim); NaN where the gradient coordinate is 0 or the run diverged.
     """
+    _checks.problem("trace", trace, ("iterates", "lrs"))
+    _checks.problem("problem", problem, ("dim", "grad"))
     steps = trace.lrs.shape[0]
     iterates = np.asarray(trace.iterates, dtype=np.float64)
     with np.errstate(all="ignore"):
