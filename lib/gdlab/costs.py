@@ -84,8 +84,13 @@ def loglog_slope(x, y) -> float:
     y = _checks.finite_array("y", y, ndim=1)
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"x and y must have the same length >= 2, got {x.size} and {y.size}")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
+    for name, values in (("x", x), ("y", y)):
+        if np.any(values <= 0):
+            raise ValueError(
+                f"{name} must be positive for a log-log fit, got {_checks._show(values)}"
+            )
+    if np.all(x == x[0]):
+        raise ValueError(f"x must hold at least two different values, got {_checks._show(x)}")
     log_x, log_y = np.log(x), np.log(y)
     centred = log_x - log_x.mean()
     return float(centred @ (log_y - log_y.mean()) / (centred @ centred))

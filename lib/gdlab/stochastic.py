@@ -157,7 +157,7 @@ def empirical_variance(samples, reference) -> float:
 
     :math:`\frac1K \sum_k \|g_k - \nabla L\|^2` for draws :math:`g_k` (rows of ``samples``).
     """
-    samples = _checks.finite_array("samples", samples, ndim=2)
+    samples = _checks.non_empty_array("samples", samples, ndim=2)
     reference = _checks.vector("reference", reference, samples.shape[1])
     return float(np.mean(np.sum((samples - reference) ** 2, axis=1)))
 
@@ -216,6 +216,10 @@ def anisotropic_least_squares(
     """
     n = _checks.positive_int("n", n)
     d = _checks.positive_int("d", d)
+    if n < d:
+        raise ValueError(
+            f"n must be at least d for a Hessian X^T X / n of full rank, got n={n} < d={d}"
+        )
     condition_number = _checks.positive("condition_number", condition_number)
     if condition_number < 1:
         raise ValueError(f"condition_number must be >= 1, got {condition_number}")
