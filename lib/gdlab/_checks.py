@@ -136,9 +136,13 @@ def positive_int_array(name: str, value) -> np.ndarray:
         or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating))
         or array.size == 0
     ):
-        raise ValueError(f"{name} must be a positive integer or an array of them, got {_show(value)}")
+        raise ValueError(
+            f"{name} must be a positive integer or an array of them, got {_show(value)}"
+        )
     if not np.all(np.isfinite(array)) or np.any(array < 1) or np.any(array != np.round(array)):
-        raise ValueError(f"{name} must be a positive integer or an array of them, got {_show(value)}")
+        raise ValueError(
+            f"{name} must be a positive integer or an array of them, got {_show(value)}"
+        )
     return array.astype(np.int64)
 
 

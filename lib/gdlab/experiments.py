@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdlab import _checks
-from gdlab.curvature import lanczos
+from gdlab.curvature import NonFiniteProductError, lanczos
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
 from gdlab.optim import GD
 
@@ -142,7 +142,12 @@ def gd_with_sharpness(
             if not np.isfinite(losses[t]):
                 break
             if t % every == 0:
-                result = lanczos(hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed)
+                try:
+                    result = lanczos(
+                        hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed
+                    )
+                except NonFiniteProductError:  # sharpness stays NaN, as for a diverged loss
+                    break
                 sharp[t // every], v = result.eigenvalue, result.vector
                 n_hvps += result.n_matvecs
             if t < steps:

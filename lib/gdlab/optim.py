@@ -114,8 +114,8 @@ class Optimizer:
         stochastic_grad = getattr(problem, "stochastic_grad", None)
         if stochastic_grad is None:
             raise ValueError(
-                f"batch_size={self.batch_size} needs a problem with stochastic_grad (a finite sum), "
-                f"got {_checks._show(problem)}; use batch_size=None for the exact gradient"
+                f"batch_size={self.batch_size} needs a problem with stochastic_grad (a finite "
+                f"sum), got {_checks._show(problem)}; use batch_size=None for the exact gradient"
             )
         return np.asarray(
             stochastic_grad(w, self.batch_size, self.rng, replace=self.replace), dtype=np.float64
@@ -907,7 +907,9 @@ def run(optimizer: Optimizer, problem, w0, steps, schedule=None) -> Trace:
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
-    needs = ("dim", "value", "grad") + (() if optimizer.batch_size is None else ("stochastic_grad",))
+    needs = ("dim", "value", "grad") + (
+        () if optimizer.batch_size is None else ("stochastic_grad",)
+    )
     _checks.problem("problem", problem, needs)
     w = _checks.vector("w0", w0, problem.dim)
     steps = _checks.non_negative_int("steps", steps)
