@@ -200,7 +200,12 @@ def edge_of_stability(
     ``eta * t = flow_time``, with the sharpness every ``flow_every`` steps. (``flow_lr=None``
     skips it.)
     """
-    lrs = tuple(_checks.positive("lrs", lr) for lr in lrs)
+    if not isinstance(lrs, (list, tuple, np.ndarray)) or len(lrs) == 0:
+        raise ValueError(f"lrs must be a non-empty sequence of step sizes, got {lrs!r}")
+    lrs = tuple(_checks.positive("lrs[i]", lr) for lr in lrs)
+    steps = _checks.positive_int("steps", steps)
+    if flow_lr is not None:
+        flow_lr = _checks.positive("flow_lr", flow_lr)
     start = time.process_time()
     problem, w0 = eos_problem(width=width, depth=depth, n=n, spread=spread, seed=seed)
     net = problem.net
@@ -244,6 +249,7 @@ def eos_statistics(run: SharpnessTrace) -> dict:
 
     The crossing-related entries are None (0 for the count) when the sharpness never crosses.
     """
+    _checks.instance("run", run, SharpnessTrace, "a SharpnessTrace (from gd_with_sharpness)")
     ratio = run.sharpness * run.lr / 2.0
     steps = len(run.losses) - 1
     above = np.nonzero(ratio >= 1.0)[0]
@@ -293,6 +299,7 @@ def eos_failures(
     below ``max_loss_ratio`` times the loss at the crossing, with at least ``min_increases``
     step-to-step increases after the crossing. Across step sizes: smaller ``eta`` crosses later.
     """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     failures = []
     stats = [eos_statistics(run) for run in result.runs]
     for s in stats:
@@ -327,6 +334,7 @@ def eos_table(result: EoSResult) -> str:
     crossing, and the loss increases after the crossing; each header states the condition
     (with :func:`eos_failures`'s default bounds). A run that never crosses shows "never" and "-".
     """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     header = (
         r"| $\eta$ | $2/\eta$ | start: $S/(2/\eta)$ (< 0.6) | crossing step "
         r"(later for smaller $\eta$) | median $S/(2/\eta)$, second half (0.95 to 1.10) "
@@ -364,6 +372,7 @@ def _label(run):
 
 def plot_loss(result: EoSResult, ax=None):
     """Training loss against step for each step size (log scale)."""
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     for run in result.runs:
         ax.plot(np.arange(len(run.losses)), run.losses, lw=1, label=_label(run))
@@ -376,6 +385,7 @@ def plot_loss(result: EoSResult, ax=None):
 
 def plot_sharpness(result: EoSResult, ax=None):
     """Sharpness against step for each step size, with its ``2/eta`` as a dashed line."""
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     for run in result.runs:
         (line,) = ax.plot(run.sharpness_steps, run.sharpness, lw=1, label=_label(run))
@@ -389,6 +399,7 @@ def plot_sharpness(result: EoSResult, ax=None):
 
 def plot_sharpness_vs_time(result: EoSResult, ax=None):
     """Sharpness against time ``eta * t``: the GD runs and the gradient-flow stand-in."""
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     horizon = result.flow.lr * (len(result.flow.losses) - 1) if result.flow else np.inf
     for run in result.runs:
@@ -417,6 +428,7 @@ def plot_loss_window(run: SharpnessTrace, start: int, stop: int, ax=None):
 
     A dot at step ``t`` means ``L(w_{t+1}) > L(w_t)``.
     """
+    _checks.instance("run", run, SharpnessTrace, "a SharpnessTrace (from gd_with_sharpness)")
     ax = _axes(ax)
     start = _checks.non_negative_int("start", start)
     stop = min(_checks.positive_int("stop", stop), len(run.losses) - 1)

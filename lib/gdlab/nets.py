@@ -111,7 +111,7 @@ class MSELoss(Problem):
     hess_max_dim = 500
 
     def __init__(self, net: TanhMLP, X, Y):
-        X = _checks.finite_array("X", X, ndim=2)
+        X = _checks.non_empty_array("X", X, ndim=2)
         Y = _checks.finite_array("Y", Y, ndim=2)
         if X.shape[1] != net.sizes[0] or Y.shape[1] != net.sizes[-1]:
             raise ValueError(
