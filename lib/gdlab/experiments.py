@@ -200,12 +200,14 @@ def edge_of_stability(
     ``eta * t = flow_time``, with the sharpness every ``flow_every`` steps. (``flow_lr=None``
     skips it.)
     """
-    if not isinstance(lrs, (list, tuple, np.ndarray)) or len(lrs) == 0:
-        raise ValueError(f"lrs must be a non-empty sequence of step sizes, got {lrs!r}")
+    if not isinstance(lrs, (list, tuple, np.ndarray)):
+        raise ValueError(f"lrs must be a sequence of step sizes, got {lrs!r}")
     lrs = tuple(_checks.positive("lrs[i]", lr) for lr in lrs)
     steps = _checks.positive_int("steps", steps)
     if flow_lr is not None:
         flow_lr = _checks.positive("flow_lr", flow_lr)
+    elif not lrs:
+        raise ValueError("lrs is empty and flow_lr is None: there is nothing to run")
     start = time.process_time()
     problem, w0 = eos_problem(width=width, depth=depth, n=n, spread=spread, seed=seed)
     net = problem.net
