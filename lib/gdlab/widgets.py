@@ -122,7 +122,7 @@ def preset_settings(preset: str, kappa: float | None = None) -> dict:
     spec = PRESETS[preset]
     settings = {key: value for key, value in spec.items() if key not in ("tuned", "lr_times_L")}
     if kappa is not None:
-        settings["kappa"] = kappa
+        settings["kappa"] = _in_range("kappa", kappa, *KAPPA_RANGE)
     if "lr_times_L" in spec:
         settings["lr"] = spec["lr_times_L"] / settings["kappa"]  # L = kappa (mu = 1)
     tuned = spec.get("tuned")
@@ -221,6 +221,15 @@ class Explorer(anywidget.AnyWidget):
 
     def __init__(self, preset: str | None = None, **kwargs):
         self._user_step = None
+        setting_names = [name for name in Explorer.class_own_traits() if not name.startswith("_")]
+        settable = {name for name in self.class_trait_names() if not name.startswith("_")}
+        unknown = sorted(set(kwargs) - settable)
+        if unknown:
+            raise ValueError(
+                f"unknown Explorer setting(s) {', '.join(unknown)} (got "
+                f"{', '.join(f'{key}={kwargs[key]!r}' for key in unknown)}); "
+                f"the settings are {', '.join(sorted(setting_names))}"
+            )
         if preset is not None:
             settings = preset_settings(preset, kwargs.get("kappa"))
             kwargs = {**settings, **kwargs}
