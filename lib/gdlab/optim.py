@@ -907,10 +907,12 @@ def run(optimizer: Optimizer, problem, w0, steps, schedule=None) -> Trace:
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
-    needs = ("dim", "value", "grad") + (
-        () if optimizer.batch_size is None else ("stochastic_grad",)
-    )
-    _checks.problem("problem", problem, needs)
+    _checks.problem("problem", problem, ("dim", "value", "grad"))
+    if optimizer.batch_size is not None and not hasattr(problem, "stochastic_grad"):
+        raise ValueError(
+            f"optimizer has batch_size={optimizer.batch_size}, which needs a problem with "
+            f"stochastic_grad (a finite sum); got {_checks._show(problem)}"
+        )
     w = _checks.vector("w0", w0, problem.dim)
     steps = _checks.non_negative_int("steps", steps)
     if schedule is not None and not callable(schedule):
