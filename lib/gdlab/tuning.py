@@ -24,6 +24,18 @@ def lr_grid(low, high, per_decade=4) -> np.ndarray:
     """Learning rates from ``low`` to ``high`` (both included), ``per_decade`` per factor of 10.
 
     The count is rounded so that the end points are exact: ``lr_grid(1e-3, 1, 2)`` has 7 values.
+
+    Parameters
+    ----------
+    low, high : float
+        End points, ``0 < low <= high``.
+    per_decade : int, optional
+        Values per factor of 10 (default 4).
+
+    Returns
+    -------
+    ndarray
+        Geometrically spaced, ascending.
     """
     low, high = _checks.positive("low", low), _checks.positive("high", high)
     if high < low:
@@ -36,7 +48,18 @@ def lr_grid(low, high, per_decade=4) -> np.ndarray:
 
 
 def final_gap(trace: Trace, optimal_value=0.0) -> float:
-    """``f(w_T) - optimal_value`` of the last iterate, or ``inf`` if the run diverged."""
+    r"""``f(w_T) - optimal_value`` of the last iterate, or ``inf`` if the run diverged.
+
+    Parameters
+    ----------
+    trace : Trace
+    optimal_value : float, optional
+        :math:`f^\star` (default 0).
+
+    Returns
+    -------
+    float
+    """
     _checks.problem("trace", trace, ("values", "diverged"))
     optimal_value = _checks.real_scalar("optimal_value", optimal_value)
     value = float(trace.values[-1])
@@ -70,10 +93,12 @@ class Sweep(NamedTuple):
 
     @property
     def best_lr(self) -> float:
+        """The learning rate with the lowest score, ``lrs[best]``."""
         return float(self.lrs[self.best])
 
     @property
     def best_trace(self) -> Trace:
+        """The run at :attr:`best_lr`, ``traces[best]``."""
         return self.traces[self.best]
 
     @property
@@ -107,6 +132,10 @@ def lr_sweep(
     schedule_for : callable, optional
         ``lr -> schedule``: run each lr under a schedule that peaks at it (e.g.
         ``lambda lr: Cosine(lr, T=steps)``).
+
+    Returns
+    -------
+    Sweep
     """
     _checks.function("make_optimizer", make_optimizer)
     for name, value in (("score", score), ("schedule_for", schedule_for)):
@@ -144,6 +173,17 @@ def effective_lrs(trace: Trace, problem) -> np.ndarray:
     For a method whose step is a per-coordinate multiple of the exact gradient (GD, AdaGrad,
     RMSprop, all without ``batch_size``), this is the multiple :math:`\eta_{t,i}` it used.
     Shape (steps, dim); NaN where the gradient coordinate is 0 or the run diverged.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run on ``problem``.
+    problem : object
+        Provides ``dim`` and ``grad``.
+
+    Returns
+    -------
+    ndarray, shape (steps, dim)
     """
     _checks.problem("trace", trace, ("iterates", "lrs"))
     _checks.problem("problem", problem, ("dim", "grad"))
