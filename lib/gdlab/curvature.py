@@ -76,6 +76,21 @@ def hvp_operator(problem, w=None, dim: int | None = None):
     """Return ``(matvec, dim)`` for a callable ``v -> Hv`` or an object with ``hvp(w, v)``.
 
     ``dim`` is read from ``problem.dim`` when not given (and from ``len(w)`` as a fallback).
+
+    Parameters
+    ----------
+    problem : object or callable
+        An object with ``hvp(w, v)`` (and usually ``dim``), or a callable ``v -> Hv``.
+    w : array_like, shape (dim,), optional
+        The point of the Hessian; required for an object with ``hvp``.
+    dim : int, optional
+        The dimension; required for a bare callable.
+
+    Returns
+    -------
+    matvec : callable
+        ``v -> Hv`` as a float64 array.
+    dim : int
     """
     if hasattr(problem, "hvp"):
         if w is None:
@@ -170,6 +185,15 @@ def lanczos(
     Ritz value converges and copies of it appear ("ghost" eigenvalues); re-orthogonalising each
     new vector against all previous ones (twice: "twice is enough") prevents it. The cost,
     ``O(k^2 dim)``, is negligible next to the Hessian-vector products for ``k <= 50``.
+
+    Returns
+    -------
+    EigResult
+
+    Raises
+    ------
+    NonFiniteProductError
+        If ``matvec`` returns NaN or inf.
     """
     dim = _checks.positive_int("dim", dim)
     max_iter = min(_checks.positive_int("max_iter", max_iter), dim)
@@ -216,6 +240,30 @@ def power_iteration(
     matvecs. It finds the top eigenvalue only when that is also the largest in magnitude
     (true for positive semi-definite ``H``, and for a network Hessian whose negative
     eigenvalues are small).
+
+    Parameters
+    ----------
+    matvec : callable
+        ``v -> H v`` for a symmetric ``H`` of size ``dim``.
+    dim : int
+        The size of ``H``, >= 1.
+    v0 : array_like, shape (dim,), optional
+        Non-zero start vector; random if omitted.
+    max_iter : int, optional
+        At most this many matvecs (default 100).
+    tol : float, optional
+        Relative residual at which to stop, > 0 (default ``1e-4``).
+    seed : int, optional
+        Seed of the random start vector (default 0).
+
+    Returns
+    -------
+    EigResult
+
+    Raises
+    ------
+    NonFiniteProductError
+        If ``matvec`` returns NaN or inf.
     """
     dim = _checks.positive_int("dim", dim)
     max_iter = _checks.positive_int("max_iter", max_iter)
@@ -407,6 +455,10 @@ def curvature_along_path(
     every : int
     method, hvp, seed, **kwargs
         As for :func:`hessian_top_eigenpair` (``max_iter``, ``tol``, ``rel_step``).
+
+    Returns
+    -------
+    CurvaturePath
     """
     iterates = np.asarray(iterates, dtype=np.float64)
     dim = getattr(problem, "dim", None)

@@ -55,8 +55,13 @@ def _format_array(array: np.ndarray) -> str:
 class StationaryPoint(NamedTuple):
     """A point where the gradient vanishes (Definition 4.1.6), and what kind of point it is.
 
-    ``kind`` is ``"minimum"``, ``"maximum"`` or ``"saddle"``, read from the signs of the
-    Hessian's eigenvalues there.
+    Attributes
+    ----------
+    point : ndarray, shape (dim,)
+        The stationary point.
+    kind : str
+        ``"minimum"``, ``"maximum"`` or ``"saddle"``, read from the signs of the Hessian's
+        eigenvalues there.
     """
 
     point: np.ndarray

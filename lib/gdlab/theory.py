@@ -85,7 +85,15 @@ def _running_abs_max(values: np.ndarray) -> np.ndarray:
 
 
 class Estimate(NamedTuple):
-    """A Monte-Carlo estimate and its standard error."""
+    """A Monte-Carlo estimate and its standard error.
+
+    Attributes
+    ----------
+    mean : float
+        The sample mean.
+    stderr : float
+        Its standard error, the sample standard deviation over the square root of the count.
+    """
 
     mean: float
     stderr: float
