@@ -108,7 +108,19 @@ class Optimizer:
         self.rng = np.random.default_rng(self.seed)
 
     def gradient(self, w, problem) -> np.ndarray:
-        """The gradient the method uses at ``w``: exact, or a mini-batch one if ``batch_size``."""
+        """The gradient the method uses at ``w``: exact, or a mini-batch one if ``batch_size``.
+
+        Parameters
+        ----------
+        w : ndarray, shape (d,)
+            The point.
+        problem : object
+            Provides ``grad``, and ``stochastic_grad`` when ``batch_size`` is set.
+
+        Returns
+        -------
+        ndarray, shape (d,)
+        """
         if self.batch_size is None:
             return np.asarray(problem.grad(w), dtype=np.float64)
         stochastic_grad = getattr(problem, "stochastic_grad", None)
@@ -137,6 +149,11 @@ class Optimizer:
             A float64 array of shape (d,), not overlapping ``w``, to write :math:`w_{t+1}` into
             and return; by default a new array. ``run`` passes the next row of its trace, so a run
             allocates nothing per step beyond what the problem does.
+
+        Returns
+        -------
+        ndarray, shape (d,)
+            :math:`w_{t+1}` (``out`` if given).
         """
         lr = self.lr if lr is None else _checks.non_negative("lr", lr)
         w = np.asarray(w, dtype=np.float64)
@@ -167,6 +184,15 @@ class Optimizer:
         dimension 1, 2 and 3 and the sizes of its state arrays are counted. The count is affine in
         the dimension (per-parameter arrays plus scalars), so it is extrapolated to ``dim``
         without allocating anything of that size.
+
+        Parameters
+        ----------
+        dim : int
+            The dimension d >= 1.
+
+        Returns
+        -------
+        int
         """
         dim = _checks.positive_int("dim", dim)
         s1, s2, s3 = (self._measured_state_size(n) for n in (1, 2, 3))

@@ -411,19 +411,49 @@ class SharpFlatSum(Problem):
         return u, v, low, p_sharp / total, p_flat / total
 
     def phi(self, w):
-        """The shared shape phi(w) (vectorised)."""
+        """The shared shape phi(w) (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         u, v, low, p_s, p_f = self._parts(w)
         return low - np.log(np.exp(-self.k * (u - low)) + np.exp(-self.k * (v - low))) / self.k
 
     def phi_slope(self, w):
-        """phi'(w) = p_s q_s' + p_f q_f' with the softmax weights p (vectorised)."""
+        """phi'(w) = p_s q_s' + p_f q_f' with the softmax weights p (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         _, _, _, p_s, p_f = self._parts(w)
         return p_s * self.a * (w - self.sharp_center) + p_f * self.b * (w - self.flat_center)
 
     def phi_curvature(self, w):
-        """phi''(w) = p_s a + p_f b - k p_s p_f (q_s' - q_f')^2 (vectorised)."""
+        """phi''(w) = p_s a + p_f b - k p_s p_f (q_s' - q_f')^2 (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         _, _, _, p_s, p_f = self._parts(w)
         slope_s, slope_f = self.a * (w - self.sharp_center), self.b * (w - self.flat_center)
@@ -441,17 +471,53 @@ class SharpFlatSum(Problem):
         return point
 
     def example_curvatures(self, w) -> np.ndarray:
-        """The second derivatives f_i''(w) = c_i phi''(w) of the n examples, shape (n,)."""
+        """The second derivatives f_i''(w) = c_i phi''(w) of the n examples, shape (n,).
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         w = self._check_w(w)
         return self.weights * float(self.phi_curvature(w[0]))
 
     def example_grads(self, w) -> np.ndarray:
-        """The example gradients f_i'(w) = c_i phi'(w) as rows, shape (n, 1)."""
+        """The example gradients f_i'(w) = c_i phi'(w) as rows, shape (n, 1).
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+
+        Returns
+        -------
+        ndarray, shape (n, 1)
+        """
         w = self._check_w(w)
         return (self.weights * float(self.phi_slope(w[0])))[:, None]
 
     def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
-        """The mini-batch gradient over ``rng.choice(n, batch_size, replace=replace)``."""
+        """The mini-batch gradient over ``rng.choice(n, batch_size, replace=replace)``.
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+        batch_size : int
+            Mini-batch size, >= 1 (at most n without replacement).
+        rng : numpy.random.Generator
+            Draws the examples.
+        replace : bool, optional
+            Draw with replacement (default ``True``).
+
+        Returns
+        -------
+        ndarray, shape (1,)
+        """
         w = self._check_w(w)
         batch_size = _checks.positive_int("batch_size", batch_size)
         rng = _check_rng(rng)

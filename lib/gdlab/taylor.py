@@ -403,7 +403,17 @@ class DescentCheck(NamedTuple):
     half_step: np.ndarray  #: eta_t / 2 ||grad f(w_t)||^2, the lemma's bound for eta_t <= 1/L
 
     def holds(self, rtol: float = 1e-9, atol: float = 1e-15) -> np.ndarray:
-        """Per step: decrease >= guaranteed, up to rounding in the values of f."""
+        """Per step: decrease >= guaranteed, up to rounding in the values of f.
+
+        Parameters
+        ----------
+        rtol, atol : float, optional
+            Relative and absolute slack for rounding (defaults ``1e-9``, ``1e-15``).
+
+        Returns
+        -------
+        ndarray of bool, shape (steps,)
+        """
         return self.decrease >= self.guaranteed - rtol * np.abs(self.guaranteed) - atol
 
 
