@@ -53,6 +53,26 @@ def _diagonal_matvec(v):
     return np.array([1.0, 3.0]) * v
 
 
+class GradientOfWrongShape:
+    """A hand-written problem whose gradient has the wrong length (a typical user bug)."""
+
+    dim = 2
+
+    def value(self, w):
+        return float(w @ w)
+
+    def grad(self, w):
+        return np.ones(3)
+
+
+class HessianOfWrongShape(GradientOfWrongShape):
+    def grad(self, w):
+        return 2.0 * np.asarray(w)
+
+    def hess(self, w):
+        return np.eye(3)
+
+
 # (id, call, argument named in the message, text of the bad value shown in the message)
 CASES = [
     # -- the project rule's own examples (already right; kept so they stay right) --------------
@@ -155,6 +175,28 @@ CASES = [
         lambda: plotting.contours_with_paths(QUAD, [_run()], labels=["a", "b"]),
         "labels",
         "['a', 'b']",
+    ),
+    # -- used to crash inside numpy ("operands could not be broadcast together") --------------
+    *[
+        (
+            f"{name} on a problem whose grad has the wrong shape",
+            lambda make=make: optim.run(make(), GradientOfWrongShape(), [1.0, 2.0], 3),
+            "problem.grad(w)",
+            "(3,)",
+        )
+        for name, make in [
+            ("GD", lambda: optim.GD(0.1)),
+            ("Nesterov", lambda: optim.Nesterov(0.1)),
+            ("Adam", lambda: optim.Adam(0.1)),
+            ("Lion", lambda: optim.Lion(0.1)),
+            ("NesterovPositionForm", lambda: momentum.NesterovPositionForm(0.1)),
+        ]
+    ],
+    (
+        "Newton on a problem whose hess has the wrong shape",
+        lambda: optim.run(optim.Newton(), HessianOfWrongShape(), [1.0, 2.0], 3),
+        "problem.hess(w)",
+        "(3, 3)",
     ),
     # -- used to return a silently wrong answer --------------------------------------------------
     ("optimal_gd_lr mu > L", lambda: rates.optimal_gd_lr(1.0, 2.0), "mu", "2.0"),

@@ -57,6 +57,17 @@ class SingularHessianError(ValueError):
     """
 
 
+def _checked_gradient(gradient, w: np.ndarray, source: str) -> np.ndarray:
+    """``gradient`` as float64, or a ValueError if its shape is not that of ``w``."""
+    gradient = np.asarray(gradient, dtype=np.float64)
+    if gradient.shape != w.shape:
+        raise ValueError(
+            f"{source} must return an array of the shape of w, {w.shape}, got shape "
+            f"{gradient.shape}"
+        )
+    return gradient
+
+
 class Optimizer:
     """Base class: gradient access, explicit state, the step counter and ``reset``.
 
@@ -122,15 +133,17 @@ class Optimizer:
         ndarray, shape (d,)
         """
         if self.batch_size is None:
-            return np.asarray(problem.grad(w), dtype=np.float64)
+            return _checked_gradient(problem.grad(w), w, "problem.grad(w)")
         stochastic_grad = getattr(problem, "stochastic_grad", None)
         if stochastic_grad is None:
             raise ValueError(
                 f"batch_size={self.batch_size} needs a problem with stochastic_grad (a finite "
                 f"sum), got {_checks._show(problem)}; use batch_size=None for the exact gradient"
             )
-        return np.asarray(
-            stochastic_grad(w, self.batch_size, self.rng, replace=self.replace), dtype=np.float64
+        return _checked_gradient(
+            stochastic_grad(w, self.batch_size, self.rng, replace=self.replace),
+            w,
+            "problem.stochastic_grad(w, ...)",
         )
 
     def step(self, w, problem, lr=None, out=None) -> np.ndarray:
@@ -437,6 +450,10 @@ class Newton(Optimizer):
     def _step(self, w, problem, lr, t, out):
         g = self.gradient(w, problem)  # grad f(w_t)
         H = np.array(problem.hess(w), dtype=np.float64)  # H_t (a copy: damping is added in place)
+        if H.shape != (w.size, w.size):
+            raise ValueError(
+                f"problem.hess(w) must return a {w.size} x {w.size} matrix, got shape {H.shape}"
+            )
         if self.damping:
             H.flat[:: H.shape[0] + 1] += self.damping  # H_t + damping I
         delta = self._solve(H, g, w, t)  # (H_t + damping I)^{-1} grad f(w_t), Eq. (4.6)
