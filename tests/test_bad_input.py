@@ -203,8 +203,8 @@ CASES = [
     ("gd_factors empty eigenvalues", lambda: rates.gd_factors([], 0.1), "eigenvalues", "(0,)"),
     ("gd_bound M<0 (negative bound)", lambda: theory.gd_bound(-1.0, 1.0, 10), "M", "-1.0"),
     ("gd_bound T=0 (inf)", lambda: theory.gd_bound(1.0, 1.0, 0), "T", "0"),
-    ("gd_bound T=2.5", lambda: theory.gd_bound(1.0, 1.0, 2.5), "T", "2.5"),
     ("gd_bound T=[0, 1]", lambda: theory.gd_bound(1.0, 1.0, [0, 1]), "T", "[0, 1]"),
+    ("gd_bound T=-2 (negative bound)", lambda: theory.gd_bound(1.0, 1.0, -2), "T", "-2"),
     ("sgd_bound T=0 (inf)", lambda: theory.sgd_bound(1.0, 1.0, 1.0, 0), "T", "0"),
     (
         "guaranteed_decrease grad_norm<0",

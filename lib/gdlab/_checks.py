@@ -128,22 +128,12 @@ def non_empty_array(name: str, value, ndim: int | None = None) -> np.ndarray:
     return array
 
 
-def positive_int_array(name: str, value) -> np.ndarray:
-    """An integer >= 1 or an array of them (e.g. horizons ``T``), returned as an int64 array."""
-    array = np.asarray(value)
-    if (
-        array.dtype == bool
-        or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating))
-        or array.size == 0
-    ):
-        raise ValueError(
-            f"{name} must be a positive integer or an array of them, got {_show(value)}"
-        )
-    if not np.all(np.isfinite(array)) or np.any(array < 1) or np.any(array != np.round(array)):
-        raise ValueError(
-            f"{name} must be a positive integer or an array of them, got {_show(value)}"
-        )
-    return array.astype(np.int64)
+def positive_array(name: str, value) -> np.ndarray:
+    """A number > 0 or a non-empty array of them (e.g. horizons ``T`` of a bound), as float64."""
+    array = non_empty_array(name, value)
+    if np.any(array <= 0):
+        raise ValueError(f"{name} must be positive, got {_show(value)}")
+    return array
 
 
 def function(name: str, value):

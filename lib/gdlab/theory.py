@@ -353,8 +353,8 @@ def gd_bound(M, L, T):
         Largest :math:`|f(w_t)|`, >= 0.
     L : float
         Smoothness constant, > 0.
-    T : int or array_like of int
-        Horizons, each >= 1.
+    T : float or array_like
+        Horizons, each > 0 (real values give a smooth curve for plots).
 
     Returns
     -------
@@ -365,7 +365,7 @@ def gd_bound(M, L, T):
     if np.any(M < 0):
         raise ValueError(f"M must be non-negative (a largest |f(w_t)|), got {_checks._show(M)}")
     L = _checks.positive("L", L)
-    T = _checks.positive_int_array("T", T)
+    T = _checks.positive_array("T", T)
     return 4.0 * M * L / T
 
 
@@ -468,8 +468,8 @@ def sgd_bound(M, L, sigma2, T):
     ----------
     M, L, sigma2 : float
         As for :func:`sgd_lr`, each > 0.
-    T : int or array_like of int
-        Horizons, each >= 1.
+    T : float or array_like
+        Horizons, each > 0 (real values give a smooth curve for plots).
 
     Returns
     -------
@@ -477,7 +477,7 @@ def sgd_bound(M, L, sigma2, T):
     """
     M, L = _checks.positive("M", M), _checks.positive("L", L)
     sigma2 = _checks.positive("sigma2", sigma2)
-    return 2.0 * np.sqrt(M * L * sigma2 / _checks.positive_int_array("T", T))
+    return 2.0 * np.sqrt(M * L * sigma2 / _checks.positive_array("T", T))
 
 
 class SGDGuarantee(NamedTuple):
