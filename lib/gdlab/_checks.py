@@ -14,6 +14,8 @@ import numpy as np
 def _show(value) -> str:
     """A short, readable rendering of a value for an error message."""
     if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return repr(value.item())
         if value.size <= 6:
             return f"array {np.array2string(value, precision=4)} (shape {value.shape})"
         return f"array of shape {value.shape}"
@@ -116,3 +118,54 @@ def _is_numeric(value) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def non_empty_array(name: str, value, ndim: int | None = None) -> np.ndarray:
+    """Like :func:`finite_array`, and the array must hold at least one value."""
+    array = finite_array(name, value, ndim=ndim)
+    if array.size == 0:
+        raise ValueError(f"{name} must contain at least one value, got shape {array.shape}")
+    return array
+
+
+def positive_array(name: str, value) -> np.ndarray:
+    """A number > 0 or a non-empty array of them (e.g. horizons ``T`` of a bound), as float64."""
+    array = non_empty_array(name, value)
+    if np.any(array <= 0):
+        raise ValueError(f"{name} must be positive, got {_show(value)}")
+    return array
+
+
+def function(name: str, value):
+    """A callable, returned unchanged."""
+    if not callable(value):
+        raise ValueError(f"{name} must be callable, got {_show(value)}")
+    return value
+
+
+def instance(name: str, value, cls: type, what: str):
+    """An instance of ``cls`` (described as ``what`` in the message), returned unchanged."""
+    if not isinstance(value, cls):
+        raise ValueError(f"{name} must be {what}, got {_show(value)}")
+    return value
+
+
+def problem(name: str, value, needs: tuple[str, ...] = ("dim", "value", "grad")):
+    """An object with the attributes ``needs`` (a problem of :mod:`gdlab.problems`), unchanged."""
+    missing = [attribute for attribute in needs if not hasattr(value, attribute)]
+    if missing:
+        wanted = ", ".join(needs)
+        raise ValueError(f"{name} must have {wanted}; {_show(value)} lacks {', '.join(missing)}")
+    return value
+
+
+def interval(name: str, value) -> tuple[float, float]:
+    """A pair ``(low, high)`` of finite numbers with ``low < high``."""
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (low, high), got {_show(value)}") from None
+    low, high = real_scalar(f"{name}[0]", low), real_scalar(f"{name}[1]", high)
+    if not low < high:
+        raise ValueError(f"{name} must satisfy low < high, got {_show(value)}")
+    return low, high

@@ -48,6 +48,17 @@ def time_call(function, repeats=5) -> float:
     """The shortest wall-clock time of ``function()`` over ``repeats`` calls, in seconds.
 
     The minimum is the least disturbed run: other processes only ever add time.
+
+    Parameters
+    ----------
+    function : callable
+        Called with no arguments.
+    repeats : int, optional
+        Number of calls, >= 1 (default 5).
+
+    Returns
+    -------
+    float
     """
     if not callable(function):
         raise ValueError(f"function must be callable, got {function!r}")
@@ -65,6 +76,15 @@ def peak_allocation(function) -> int:
 
     numpy arrays are traced; memory that a C library allocates itself (BLAS/LAPACK workspaces)
     is not. Must not be called while :mod:`tracemalloc` is already tracing.
+
+    Parameters
+    ----------
+    function : callable
+        Called once with no arguments.
+
+    Returns
+    -------
+    int
     """
     if not callable(function):
         raise ValueError(f"function must be callable, got {function!r}")
@@ -79,20 +99,45 @@ def peak_allocation(function) -> int:
 
 
 def loglog_slope(x, y) -> float:
-    """The least-squares slope of log(y) against log(x): the exponent p in y ~ c x^p."""
+    """The least-squares slope of log(y) against log(x): the exponent p in y ~ c x^p.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (k,)
+        Positive values, k >= 2, with at least two different ``x``.
+
+    Returns
+    -------
+    float
+    """
     x = _checks.finite_array("x", x, ndim=1)
     y = _checks.finite_array("y", y, ndim=1)
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"x and y must have the same length >= 2, got {x.size} and {y.size}")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
+    for name, values in (("x", x), ("y", y)):
+        if np.any(values <= 0):
+            raise ValueError(
+                f"{name} must be positive for a log-log fit, got {_checks._show(values)}"
+            )
+    if np.all(x == x[0]):
+        raise ValueError(f"x must hold at least two different values, got {_checks._show(x)}")
     log_x, log_y = np.log(x), np.log(y)
     centred = log_x - log_x.mean()
     return float(centred @ (log_y - log_y.mean()) / (centred @ centred))
 
 
 def lu_solve_flops(dim) -> float:
-    """Floating-point operations of an LU solve of a dense d x d system: 2/3 d^3 + 2 d^2."""
+    """Floating-point operations of an LU solve of a dense d x d system: 2/3 d^3 + 2 d^2.
+
+    Parameters
+    ----------
+    dim : int
+        d >= 1.
+
+    Returns
+    -------
+    float
+    """
     dim = _checks.positive_int("dim", dim)
     return 2.0 / 3.0 * dim**3 + 2.0 * dim**2
 
@@ -118,6 +163,18 @@ def dense_test_system(dim, seed=0) -> tuple[np.ndarray, np.ndarray]:
 
     H = 3 I + (G + G^T) / (2 sqrt(d)) with G standard Gaussian: the random part has its
     eigenvalues in about [-sqrt(2), sqrt(2)], so H is positive definite and well conditioned.
+
+    Parameters
+    ----------
+    dim : int
+        d >= 1.
+    seed : int, optional
+        Seed of G and b (default 0).
+
+    Returns
+    -------
+    H : ndarray, shape (d, d)
+    b : ndarray, shape (d,)
     """
     dim = _checks.positive_int("dim", dim)
     rng = np.random.default_rng(_checks.non_negative_int("seed", seed))
@@ -156,7 +213,23 @@ _THREAD_VARIABLES = (
 
 
 def measure_here(dims, repeats, seed) -> dict:
-    """The measurements of :func:`newton_costs`, taken in the current process (plain lists)."""
+    """The measurements of :func:`newton_costs`, taken in the current process (plain lists).
+
+    Parameters
+    ----------
+    dims : sequence of int
+        Dimensions d to measure.
+    repeats : int
+        Timing repeats per dimension.
+    seed : int
+        Seed of the test systems.
+
+    Returns
+    -------
+    dict
+        Lists, one entry per dimension, under ``"hessian"``, ``"newton"`` and ``"gd"`` (bytes)
+        and ``"seconds"`` (the solve time).
+    """
     from gdlab.optim import GD, Newton
 
     result = {"hessian": [], "newton": [], "gd": [], "seconds": []}

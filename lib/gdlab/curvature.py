@@ -36,6 +36,7 @@ from gdlab import _checks
 __all__ = [
     "CurvaturePath",
     "EigResult",
+    "NonFiniteProductError",
     "curvature_along_path",
     "hessian_top_eigenpair",
     "hessian_vector_product",
@@ -75,11 +76,29 @@ def hvp_operator(problem, w=None, dim: int | None = None):
     """Return ``(matvec, dim)`` for a callable ``v -> Hv`` or an object with ``hvp(w, v)``.
 
     ``dim`` is read from ``problem.dim`` when not given (and from ``len(w)`` as a fallback).
+
+    Parameters
+    ----------
+    problem : object or callable
+        An object with ``hvp(w, v)`` (and usually ``dim``), or a callable ``v -> Hv``.
+    w : array_like, shape (dim,), optional
+        The point of the Hessian; required for an object with ``hvp``.
+    dim : int, optional
+        The dimension; required for a bare callable.
+
+    Returns
+    -------
+    matvec : callable
+        ``v -> Hv`` as a float64 array.
+    dim : int
     """
     if hasattr(problem, "hvp"):
         if w is None:
             raise ValueError("w is required when the operator is a problem with hvp(w, v)")
-        w = np.asarray(w, dtype=np.float64)
+        if hasattr(problem, "dim"):
+            w = _checks.vector("w", w, problem.dim)
+        else:
+            w = _checks.finite_array("w", w, ndim=1)
         if dim is None:
             dim = getattr(problem, "dim", w.shape[0])
         return (lambda v: np.asarray(problem.hvp(w, v), dtype=np.float64)), int(dim)
@@ -92,13 +111,41 @@ def hvp_operator(problem, w=None, dim: int | None = None):
     )
 
 
+class NonFiniteProductError(ValueError):
+    """A Hessian-vector product came back with NaN or inf (e.g. at a point of a diverged run).
+
+    Raised by :func:`lanczos` and :func:`power_iteration`; a ``ValueError``. Callers that scan a
+    run (:func:`curvature_along_path`, :func:`gdlab.experiments.gd_with_sharpness`) catch it and
+    treat the point like a non-finite iterate.
+    """
+
+
+def _checked(matvec, dim):
+    """``matvec`` wrapped so that a wrong shape or a NaN/inf result is named, not propagated."""
+    _checks.function("matvec", matvec)
+
+    def checked_matvec(v):
+        result = np.asarray(matvec(v), dtype=np.float64)
+        if result.shape != (dim,):
+            raise ValueError(
+                f"matvec must return an array of shape ({dim},), got shape {result.shape}"
+            )
+        if not np.all(np.isfinite(result)):
+            raise NonFiniteProductError(
+                f"matvec returned NaN or inf (is the point finite?): {_checks._show(result)}"
+            )
+        return result
+
+    return checked_matvec
+
+
 def _start_vector(v0, dim, seed):
     if v0 is None:
         v0 = np.random.default_rng(seed).standard_normal(dim)
     v0 = _checks.vector("v0", v0, dim)
     norm = np.linalg.norm(v0)
     if norm == 0:
-        raise ValueError("v0 must be non-zero")
+        raise ValueError(f"v0 must be non-zero, got {_checks._show(v0)}")
     return v0 / norm
 
 
@@ -138,11 +185,21 @@ def lanczos(
     Ritz value converges and copies of it appear ("ghost" eigenvalues); re-orthogonalising each
     new vector against all previous ones (twice: "twice is enough") prevents it. The cost,
     ``O(k^2 dim)``, is negligible next to the Hessian-vector products for ``k <= 50``.
+
+    Returns
+    -------
+    EigResult
+
+    Raises
+    ------
+    NonFiniteProductError
+        If ``matvec`` returns NaN or inf.
     """
     dim = _checks.positive_int("dim", dim)
     max_iter = min(_checks.positive_int("max_iter", max_iter), dim)
     min_iter = min(_checks.positive_int("min_iter", min_iter), max_iter)
     tol = _checks.positive("tol", tol)
+    matvec = _checked(matvec, dim)
     Q = np.empty((max_iter + 1, dim))
     Q[0] = _start_vector(v0, dim, seed)
     alpha, beta = [], []
@@ -183,10 +240,35 @@ def power_iteration(
     matvecs. It finds the top eigenvalue only when that is also the largest in magnitude
     (true for positive semi-definite ``H``, and for a network Hessian whose negative
     eigenvalues are small).
+
+    Parameters
+    ----------
+    matvec : callable
+        ``v -> H v`` for a symmetric ``H`` of size ``dim``.
+    dim : int
+        The size of ``H``, >= 1.
+    v0 : array_like, shape (dim,), optional
+        Non-zero start vector; random if omitted.
+    max_iter : int, optional
+        At most this many matvecs (default 100).
+    tol : float, optional
+        Relative residual at which to stop, > 0 (default ``1e-4``).
+    seed : int, optional
+        Seed of the random start vector (default 0).
+
+    Returns
+    -------
+    EigResult
+
+    Raises
+    ------
+    NonFiniteProductError
+        If ``matvec`` returns NaN or inf.
     """
     dim = _checks.positive_int("dim", dim)
     max_iter = _checks.positive_int("max_iter", max_iter)
     tol = _checks.positive("tol", tol)
+    matvec = _checked(matvec, dim)
     v = _start_vector(v0, dim, seed)
     rayleigh, residual, n_matvecs = 0.0, np.inf, 0
     while n_matvecs < max_iter:
@@ -362,7 +444,8 @@ def curvature_along_path(
 
     Each estimate starts from the previous eigenvector (a warm start): consecutive iterates
     have nearby Hessians, so after the first point a few products usually suffice. Iterates
-    that are not finite (a diverged run) end the path.
+    that are not finite (a diverged run), or whose Hessian-vector products are not, end the
+    path.
 
     Parameters
     ----------
@@ -372,19 +455,29 @@ def curvature_along_path(
     every : int
     method, hvp, seed, **kwargs
         As for :func:`hessian_top_eigenpair` (``max_iter``, ``tol``, ``rel_step``).
+
+    Returns
+    -------
+    CurvaturePath
     """
     iterates = np.asarray(iterates, dtype=np.float64)
-    if iterates.ndim != 2 or iterates.shape[0] == 0:
-        raise ValueError(f"iterates must have shape (steps + 1, dim), got {iterates.shape}")
+    dim = getattr(problem, "dim", None)
+    if iterates.ndim != 2 or iterates.shape[0] == 0 or (dim and iterates.shape[1] != dim):
+        raise ValueError(
+            f"iterates must have shape (steps + 1, {dim or 'dim'}), got shape {iterates.shape}"
+        )
     every = _checks.positive_int("every", every)
     steps, values, counts, flags = [], [], [], []
     v0 = None
     for t in range(0, iterates.shape[0], every):
         if not np.all(np.isfinite(iterates[t])):
             break
-        result = hessian_top_eigenpair(
-            problem, iterates[t], method=method, hvp=hvp, v0=v0, seed=seed, **kwargs
-        )
+        try:
+            result = hessian_top_eigenpair(
+                problem, iterates[t], method=method, hvp=hvp, v0=v0, seed=seed, **kwargs
+            )
+        except NonFiniteProductError:
+            break
         v0 = result.vector
         steps.append(t)
         values.append(result.eigenvalue)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdlab import _checks
-from gdlab.curvature import lanczos
+from gdlab.curvature import NonFiniteProductError, lanczos
 from gdlab.nets import MSELoss, TanhMLP, gaussian_clusters
 from gdlab.optim import GD
 
@@ -121,6 +121,10 @@ def gd_with_sharpness(
     Notes
     -----
     The run stops early (the remaining losses are NaN) if the loss becomes non-finite.
+
+    Returns
+    -------
+    SharpnessTrace
     """
     lr = _checks.positive("lr", lr)
     steps = _checks.positive_int("steps", steps)
@@ -142,7 +146,12 @@ def gd_with_sharpness(
             if not np.isfinite(losses[t]):
                 break
             if t % every == 0:
-                result = lanczos(hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed)
+                try:
+                    result = lanczos(
+                        hvp_at_w, problem.dim, v0=v, tol=tol, max_iter=max_iter, seed=seed
+                    )
+                except NonFiniteProductError:  # sharpness stays NaN, as for a diverged loss
+                    break
                 sharp[t // every], v = result.eigenvalue, result.vector
                 n_hvps += result.n_matvecs
             if t < steps:
@@ -159,6 +168,24 @@ def eos_problem(
     ``n`` points from :func:`gdlab.nets.gaussian_clusters` (20-D, 10 classes, noise ``spread``),
     a :class:`gdlab.nets.TanhMLP` with ``depth`` hidden layers of ``width`` units, and its
     :class:`gdlab.nets.MSELoss`; ``seed`` draws both the data and ``w0``.
+
+    Parameters
+    ----------
+    width : int, optional
+        Hidden units per layer (default 32).
+    depth : int, optional
+        Hidden layers (default 3).
+    n : int, optional
+        Number of data points (default 300).
+    spread : float, optional
+        Cluster noise (default 2).
+    seed : int, optional
+        Seed of the data and of ``w0`` (default 0).
+
+    Returns
+    -------
+    problem : MSELoss
+    w0 : ndarray, shape (problem.dim,)
     """
     X, Y = gaussian_clusters(n=n, dim=20, n_classes=10, spread=spread, seed=seed)
     net = TanhMLP(20, 10, width=width, depth=depth)
@@ -194,8 +221,36 @@ def edge_of_stability(
     The gradient-flow stand-in is GD with the small step ``flow_lr`` up to time
     ``eta * t = flow_time``, with the sharpness every ``flow_every`` steps. (``flow_lr=None``
     skips it.)
+
+    Parameters
+    ----------
+    lrs : sequence of float, optional
+        The GD step sizes, each > 0 (default 1/3, 1/4, 1/5); may be empty if ``flow_lr`` is given.
+    steps : int, optional
+        GD steps per step size (default 4000).
+    flow_lr : float or None, optional
+        Step of the gradient-flow stand-in, > 0, or ``None`` to skip it (default 0.04).
+    flow_time : float, optional
+        Its time horizon ``eta * t`` (default 400).
+    flow_every : int, optional
+        Its sharpness interval in steps (default 50).
+    width, depth, n, spread, seed
+        As for :func:`eos_problem`.
+    every : int, optional
+        Sharpness interval of the GD runs in steps (default 10).
+
+    Returns
+    -------
+    EoSResult
     """
-    lrs = tuple(_checks.positive("lrs", lr) for lr in lrs)
+    if not isinstance(lrs, (list, tuple, np.ndarray)):
+        raise ValueError(f"lrs must be a sequence of step sizes, got {lrs!r}")
+    lrs = tuple(_checks.positive("lrs[i]", lr) for lr in lrs)
+    steps = _checks.positive_int("steps", steps)
+    if flow_lr is not None:
+        flow_lr = _checks.positive("flow_lr", flow_lr)
+    elif not lrs:
+        raise ValueError("lrs is empty and flow_lr is None: there is nothing to run")
     start = time.process_time()
     problem, w0 = eos_problem(width=width, depth=depth, n=n, spread=spread, seed=seed)
     net = problem.net
@@ -238,7 +293,17 @@ def eos_statistics(run: SharpnessTrace) -> dict:
     - ``loss_jump``: the largest loss after the crossing divided by the loss at the crossing.
 
     The crossing-related entries are None (0 for the count) when the sharpness never crosses.
+
+    Parameters
+    ----------
+    run : SharpnessTrace
+        One run of :func:`gd_with_sharpness`.
+
+    Returns
+    -------
+    dict
     """
+    _checks.instance("run", run, SharpnessTrace, "a SharpnessTrace (from gd_with_sharpness)")
     ratio = run.sharpness * run.lr / 2.0
     steps = len(run.losses) - 1
     above = np.nonzero(ratio >= 1.0)[0]
@@ -287,7 +352,26 @@ def eos_failures(
     ``2/eta``; its median over the second half lies in ``median_range * 2/eta``; the final loss is
     below ``max_loss_ratio`` times the loss at the crossing, with at least ``min_increases``
     step-to-step increases after the crossing. Across step sizes: smaller ``eta`` crosses later.
+
+    Parameters
+    ----------
+    result : EoSResult
+        From :func:`edge_of_stability`.
+    max_initial_ratio : float, optional
+        Default 0.6.
+    median_range : tuple of float, optional
+        Default (0.95, 1.1).
+    max_loss_ratio : float, optional
+        Default 0.2.
+    min_increases : int, optional
+        Default 50.
+
+    Returns
+    -------
+    list of str
+        One line per violated condition, naming the step size.
     """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     failures = []
     stats = [eos_statistics(run) for run in result.runs]
     for s in stats:
@@ -321,7 +405,18 @@ def eos_table(result: EoSResult) -> str:
     median of sharpness / (2/eta) over the second half, the final loss over the loss at the
     crossing, and the loss increases after the crossing; each header states the condition
     (with :func:`eos_failures`'s default bounds). A run that never crosses shows "never" and "-".
+
+    Parameters
+    ----------
+    result : EoSResult
+        From :func:`edge_of_stability`.
+
+    Returns
+    -------
+    str
+        A Markdown table.
     """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     header = (
         r"| $\eta$ | $2/\eta$ | start: $S/(2/\eta)$ (< 0.6) | crossing step "
         r"(later for smaller $\eta$) | median $S/(2/\eta)$, second half (0.95 to 1.10) "
@@ -358,7 +453,20 @@ def _label(run):
 
 
 def plot_loss(result: EoSResult, ax=None):
-    """Training loss against step for each step size (log scale)."""
+    """Training loss against step for each step size (log scale).
+
+    Parameters
+    ----------
+    result : EoSResult
+        From :func:`edge_of_stability`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     for run in result.runs:
         ax.plot(np.arange(len(run.losses)), run.losses, lw=1, label=_label(run))
@@ -370,7 +478,20 @@ def plot_loss(result: EoSResult, ax=None):
 
 
 def plot_sharpness(result: EoSResult, ax=None):
-    """Sharpness against step for each step size, with its ``2/eta`` as a dashed line."""
+    """Sharpness against step for each step size, with its ``2/eta`` as a dashed line.
+
+    Parameters
+    ----------
+    result : EoSResult
+        From :func:`edge_of_stability`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     for run in result.runs:
         (line,) = ax.plot(run.sharpness_steps, run.sharpness, lw=1, label=_label(run))
@@ -383,7 +504,20 @@ def plot_sharpness(result: EoSResult, ax=None):
 
 
 def plot_sharpness_vs_time(result: EoSResult, ax=None):
-    """Sharpness against time ``eta * t``: the GD runs and the gradient-flow stand-in."""
+    """Sharpness against time ``eta * t``: the GD runs and the gradient-flow stand-in.
+
+    Parameters
+    ----------
+    result : EoSResult
+        From :func:`edge_of_stability`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _checks.instance("result", result, EoSResult, "an EoSResult (from edge_of_stability)")
     ax = _axes(ax)
     horizon = result.flow.lr * (len(result.flow.losses) - 1) if result.flow else np.inf
     for run in result.runs:
@@ -411,7 +545,21 @@ def plot_loss_window(run: SharpnessTrace, start: int, stop: int, ax=None):
     """One run's loss over steps ``start..stop``, with the steps where it went up marked.
 
     A dot at step ``t`` means ``L(w_{t+1}) > L(w_t)``.
+
+    Parameters
+    ----------
+    run : SharpnessTrace
+        One run of :func:`gd_with_sharpness`.
+    start, stop : int
+        The window of steps, ``start < stop``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
     """
+    _checks.instance("run", run, SharpnessTrace, "a SharpnessTrace (from gd_with_sharpness)")
     ax = _axes(ax)
     start = _checks.non_negative_int("start", start)
     stop = min(_checks.positive_int("stop", stop), len(run.losses) - 1)

@@ -147,6 +147,13 @@ def average_weights(t, beta) -> np.ndarray:
     weighted *average* of past gradients whose weights fall geometrically into the past.
     ``beta = 0`` gives all weight to :math:`g_t`.
 
+    Parameters
+    ----------
+    t : int
+        The last index, >= 0.
+    beta : float
+        Momentum in [0, 1).
+
     Returns
     -------
     ndarray, shape (t + 1,)

@@ -62,6 +62,15 @@ class TanhMLP:
         """Seeded initial parameters: PyTorch's default ``nn.Linear`` scheme.
 
         Weights and biases are uniform on ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``.
+
+        Parameters
+        ----------
+        seed : int, optional
+            Seed of the draw (default 0).
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
         """
         rng = np.random.default_rng(seed)
         w = np.empty(self.n_params)
@@ -72,11 +81,34 @@ class TanhMLP:
         return w
 
     def layers(self, w: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Views ``[(W_1, b_1), ..., (W_L, b_L)]`` into the flat vector ``w`` (no copies)."""
+        """Views ``[(W_1, b_1), ..., (W_L, b_L)]`` into the flat vector ``w`` (no copies).
+
+        Parameters
+        ----------
+        w : ndarray, shape (n_params,)
+            The flat parameter vector.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            ``W_l`` of shape (fan_out, fan_in) and ``b_l`` of shape (fan_out,).
+        """
         return [(w[w_slice].reshape(shape), w[b_slice]) for w_slice, b_slice, shape in self._slices]
 
     def forward(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """Network outputs for the rows of ``X``, shape ``(n, n_out)``."""
+        """Network outputs for the rows of ``X``, shape ``(n, n_out)``.
+
+        Parameters
+        ----------
+        w : ndarray, shape (n_params,)
+            The parameters.
+        X : ndarray, shape (n, n_in)
+            The inputs.
+
+        Returns
+        -------
+        ndarray, shape (n, n_out)
+        """
         return self._forward(w, X)[-1]
 
     def _forward(self, w, X):
@@ -111,7 +143,7 @@ class MSELoss(Problem):
     hess_max_dim = 500
 
     def __init__(self, net: TanhMLP, X, Y):
-        X = _checks.finite_array("X", X, ndim=2)
+        X = _checks.non_empty_array("X", X, ndim=2)
         Y = _checks.finite_array("Y", Y, ndim=2)
         if X.shape[1] != net.sizes[0] or Y.shape[1] != net.sizes[-1]:
             raise ValueError(
@@ -131,11 +163,38 @@ class MSELoss(Problem):
         return f"MSELoss({self.net!r}, n={self.n})"
 
     def value_and_grad(self, w) -> tuple[float, np.ndarray]:
-        """``(L(w), grad L(w))`` from one forward and one backward pass."""
+        """``(L(w), grad L(w))`` from one forward and one backward pass.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The parameters.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray, shape (dim,)
+        """
         return self._value_and_grad(self._check_w(w), self.X, self.Y)
 
     def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
-        """The same loss's gradient on ``batch_size`` examples drawn by ``rng`` (Section 4.2)."""
+        """The same loss's gradient on ``batch_size`` examples drawn by ``rng`` (Section 4.2).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The parameters.
+        batch_size : int
+            Mini-batch size, >= 1 (at most n without replacement).
+        rng : numpy.random.Generator
+            Draws the examples.
+        replace : bool, optional
+            Draw with replacement (default ``True``).
+
+        Returns
+        -------
+        ndarray, shape (dim,)
+        """
         w = self._check_w(w)
         batch_size = _checks.positive_int("batch_size", batch_size)
         if not replace and batch_size > self.n:
@@ -149,6 +208,19 @@ class MSELoss(Problem):
         ``(grad(w + h v) - grad(w - h v)) / (2h)`` with ``h = rel_step * max(1, ||w||) / ||v||``,
         so the parameters move by ``rel_step`` relative to their size. The error is
         ``O(h^2)`` from truncation plus ``O(eps / h)`` from rounding.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point.
+        v : array_like, shape (dim,)
+            The direction.
+        rel_step : float, optional
+            Relative size of the parameter change, > 0 (default ``1e-5``).
+
+        Returns
+        -------
+        ndarray, shape (dim,)
         """
         w = self._check_w(w)
         v = _checks.vector("v", v, self.dim)
@@ -260,6 +332,19 @@ def gaussian_clusters(
     X : array, shape (n, dim)
     Y : array, shape (n, n_classes)
         One-hot rows.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of points (default 500).
+    dim : int, optional
+        Input dimension (default 20).
+    n_classes : int, optional
+        Number of classes (default 10).
+    spread : float, optional
+        Noise standard deviation, > 0 (default 1).
+    seed : int, optional
+        Seed (default 0).
     """
     n = _checks.positive_int("n", n)
     dim = _checks.positive_int("dim", dim)

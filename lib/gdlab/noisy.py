@@ -51,6 +51,21 @@ class NoisyGradient:
 
         ``replace`` is accepted for compatibility with finite sums and has no effect: the draws
         are always independent.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point.
+        batch_size : int
+            Number of noise draws averaged, >= 1.
+        rng : numpy.random.Generator
+            Draws the noise.
+        replace : bool, optional
+            Ignored.
+
+        Returns
+        -------
+        ndarray, shape (dim,)
         """
         batch_size = _checks.positive_int("batch_size", batch_size)
         if not isinstance(rng, np.random.Generator):

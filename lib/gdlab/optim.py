@@ -57,6 +57,17 @@ class SingularHessianError(ValueError):
     """
 
 
+def _checked_gradient(gradient, w: np.ndarray, source: str) -> np.ndarray:
+    """``gradient`` as float64, or a ValueError if its shape is not that of ``w``."""
+    gradient = np.asarray(gradient, dtype=np.float64)
+    if gradient.shape != w.shape:
+        raise ValueError(
+            f"{source} must return an array of the shape of w, {w.shape}, got shape "
+            f"{gradient.shape}"
+        )
+    return gradient
+
+
 class Optimizer:
     """Base class: gradient access, explicit state, the step counter and ``reset``.
 
@@ -108,12 +119,31 @@ class Optimizer:
         self.rng = np.random.default_rng(self.seed)
 
     def gradient(self, w, problem) -> np.ndarray:
-        """The gradient the method uses at ``w``: exact, or a mini-batch one if ``batch_size``."""
+        """The gradient the method uses at ``w``: exact, or a mini-batch one if ``batch_size``.
+
+        Parameters
+        ----------
+        w : ndarray, shape (d,)
+            The point.
+        problem : object
+            Provides ``grad``, and ``stochastic_grad`` when ``batch_size`` is set.
+
+        Returns
+        -------
+        ndarray, shape (d,)
+        """
         if self.batch_size is None:
-            return np.asarray(problem.grad(w), dtype=np.float64)
-        return np.asarray(
-            problem.stochastic_grad(w, self.batch_size, self.rng, replace=self.replace),
-            dtype=np.float64,
+            return _checked_gradient(problem.grad(w), w, "problem.grad(w)")
+        stochastic_grad = getattr(problem, "stochastic_grad", None)
+        if stochastic_grad is None:
+            raise ValueError(
+                f"batch_size={self.batch_size} needs a problem with stochastic_grad (a finite "
+                f"sum), got {_checks._show(problem)}; use batch_size=None for the exact gradient"
+            )
+        return _checked_gradient(
+            stochastic_grad(w, self.batch_size, self.rng, replace=self.replace),
+            w,
+            "problem.stochastic_grad(w, ...)",
         )
 
     def step(self, w, problem, lr=None, out=None) -> np.ndarray:
@@ -132,6 +162,11 @@ class Optimizer:
             A float64 array of shape (d,), not overlapping ``w``, to write :math:`w_{t+1}` into
             and return; by default a new array. ``run`` passes the next row of its trace, so a run
             allocates nothing per step beyond what the problem does.
+
+        Returns
+        -------
+        ndarray, shape (d,)
+            :math:`w_{t+1}` (``out`` if given).
         """
         lr = self.lr if lr is None else _checks.non_negative("lr", lr)
         w = np.asarray(w, dtype=np.float64)
@@ -162,6 +197,15 @@ class Optimizer:
         dimension 1, 2 and 3 and the sizes of its state arrays are counted. The count is affine in
         the dimension (per-parameter arrays plus scalars), so it is extrapolated to ``dim``
         without allocating anything of that size.
+
+        Parameters
+        ----------
+        dim : int
+            The dimension d >= 1.
+
+        Returns
+        -------
+        int
         """
         dim = _checks.positive_int("dim", dim)
         s1, s2, s3 = (self._measured_state_size(n) for n in (1, 2, 3))
@@ -406,6 +450,10 @@ class Newton(Optimizer):
     def _step(self, w, problem, lr, t, out):
         g = self.gradient(w, problem)  # grad f(w_t)
         H = np.array(problem.hess(w), dtype=np.float64)  # H_t (a copy: damping is added in place)
+        if H.shape != (w.size, w.size):
+            raise ValueError(
+                f"problem.hess(w) must return a {w.size} x {w.size} matrix, got shape {H.shape}"
+            )
         if self.damping:
             H.flat[:: H.shape[0] + 1] += self.damping  # H_t + damping I
         delta = self._solve(H, g, w, t)  # (H_t + damping I)^{-1} grad f(w_t), Eq. (4.6)
@@ -902,6 +950,12 @@ def run(optimizer: Optimizer, problem, w0, steps, schedule=None) -> Trace:
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
+    _checks.problem("problem", problem, ("dim", "value", "grad"))
+    if optimizer.batch_size is not None and not hasattr(problem, "stochastic_grad"):
+        raise ValueError(
+            f"optimizer has batch_size={optimizer.batch_size}, which needs a problem with "
+            f"stochastic_grad (a finite sum); got {_checks._show(problem)}"
+        )
     w = _checks.vector("w0", w0, problem.dim)
     steps = _checks.non_negative_int("steps", steps)
     if schedule is not None and not callable(schedule):

@@ -20,16 +20,46 @@ def _axes(ax):
     return plt.subplots()[1]
 
 
-def _iterates(trace_or_points) -> np.ndarray:
-    points = np.asarray(getattr(trace_or_points, "iterates", trace_or_points), dtype=float)
+def _iterates(trace_or_points, name="trace_or_points") -> np.ndarray:
+    raw = getattr(trace_or_points, "iterates", trace_or_points)
+    try:
+        points = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a Trace or a (k, 2) array of points, got {_checks._show(raw)}"
+        ) from None
     if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f"points must have shape (k, 2), got shape {points.shape}")
+        raise ValueError(
+            f"{name} must be a Trace or a (k, 2) array of points, got shape {points.shape}"
+        )
     return points
 
 
 def plot_range(*point_sets, margin: float = 0.15, square: bool = False):
-    """Axis limits ``(xlim, ylim)`` covering the finite points of every set, with a margin."""
-    finite = [p[np.all(np.isfinite(p), axis=1)] for p in map(_iterates, point_sets)]
+    """Axis limits ``(xlim, ylim)`` covering the finite points of every set, with a margin.
+
+    Parameters
+    ----------
+    *point_sets : Trace or array_like, shape (k, 2)
+        At least one trace of a 2-D run or array of points. Non-finite rows (the tail of a
+        diverged run) are ignored; if no finite point is left the range is centred on 0.
+    margin : float, optional
+        Padding on each side as a fraction of the span, >= 0 (default 0.15).
+    square : bool, optional
+        Give both axes the larger of the two spans (default ``False``).
+
+    Returns
+    -------
+    xlim, ylim : tuple of float
+        ``(low, high)`` for each axis.
+    """
+    if not point_sets:
+        raise ValueError("point_sets must hold at least one trace or (k, 2) array, got none")
+    margin = _checks.non_negative("margin", margin)
+    finite = [
+        p[np.all(np.isfinite(p), axis=1)]
+        for p in (_iterates(points, f"point_sets[{i}]") for i, points in enumerate(point_sets))
+    ]
     points = np.vstack([p for p in finite if len(p)] or [np.zeros((1, 2))])
     low, high = points.min(axis=0), points.max(axis=0)
     span = np.maximum(high - low, 1e-3)
@@ -47,9 +77,31 @@ def contours(
     """Contour lines of a 2-D problem's ``value`` on a grid, spaced geometrically above the minimum.
 
     Geometric spacing shows both the steep walls and the flat floor of an ill-conditioned valley.
+
+    Parameters
+    ----------
+    problem : object
+        A 2-D problem with ``value(w)``, e.g. from :mod:`gdlab.problems`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    xlim, ylim : tuple of float, optional
+        ``(low, high)`` of the grid and of the axes, ``low < high`` (default ``(-1, 1)``).
+    levels : int, optional
+        Number of contour lines (default 15).
+    resolution : int, optional
+        Grid points per axis (default 150).
+    **kwargs
+        Passed to ``ax.contour`` (default ``cmap="viridis"``, ``linewidths=0.8``).
+
+    Returns
+    -------
+    matplotlib Axes
     """
-    if getattr(problem, "dim", None) != 2:
+    _checks.problem("problem", problem, ("dim",))
+    if problem.dim != 2:
         raise ValueError(f"problem must be 2-D to draw contours, got dim={problem.dim}")
+    _checks.problem("problem", problem, ("dim", "value"))
+    xlim, ylim = _checks.interval("xlim", xlim), _checks.interval("ylim", ylim)
     levels = _checks.positive_int("levels", levels)
     resolution = _checks.positive_int("resolution", resolution)
     ax = _axes(ax)
@@ -72,7 +124,23 @@ def contours(
 
 
 def trajectory(trace_or_points, ax=None, label=None, **kwargs):
-    """The path of 2-D iterates (a trace from ``gdlab.optim.run`` or a (k, 2) array)."""
+    """The path of 2-D iterates (a trace from ``gdlab.optim.run`` or a (k, 2) array).
+
+    Parameters
+    ----------
+    trace_or_points : Trace or array_like, shape (k, 2)
+        The iterates; the first is marked with a square.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    label : str, optional
+        Legend label of the path.
+    **kwargs
+        Passed to ``ax.plot`` (default small round markers).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     points = _iterates(trace_or_points)
     ax = _axes(ax)
     kwargs.setdefault("marker", "o")
@@ -84,7 +152,33 @@ def trajectory(trace_or_points, ax=None, label=None, **kwargs):
 
 
 def contours_with_paths(problem, traces, labels=None, ax=None, margin=0.15, **kwargs):
-    """Contours of ``problem`` framed around the given trajectories, with each path drawn on top."""
+    """Contours of ``problem`` framed around the given trajectories, with each path drawn on top.
+
+    Parameters
+    ----------
+    problem : object
+        A 2-D problem; its ``minimizer``, if it has one, is marked with a star.
+    traces : sequence of Trace or (k, 2) arrays
+        The paths to draw (at least one).
+    labels : sequence of str, optional
+        One legend label per trace.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    margin : float, optional
+        As for :func:`plot_range` (default 0.15).
+    **kwargs
+        Passed to :func:`contours`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not isinstance(traces, (list, tuple)) or not traces:
+        raise ValueError(f"traces must be a non-empty list of traces, got {_checks._show(traces)}")
+    if labels is not None and len(labels) != len(traces):
+        raise ValueError(
+            f"labels must have one entry per trace ({len(traces)}), got {len(labels)}: {labels!r}"
+        )
     labels = labels or [None] * len(traces)
     xlim, ylim = plot_range(*traces, margin=margin, square=True)
     ax = contours(problem, ax=ax, xlim=xlim, ylim=ylim, **kwargs)
@@ -99,8 +193,35 @@ def contours_with_paths(problem, traces, labels=None, ax=None, margin=0.15, **kw
 
 
 def suboptimality(trace, ax=None, optimal_value=0.0, label=None, **kwargs):
-    """``f(w_t) - f*`` against ``t`` on a log scale (non-finite and non-positive gaps are cut)."""
-    values = np.asarray(getattr(trace, "values", trace), dtype=float)
+    r"""``f(w_t) - f*`` against ``t`` on a log scale (non-finite and non-positive gaps are cut).
+
+    Parameters
+    ----------
+    trace : Trace or array_like, shape (steps + 1,)
+        A run, or its values :math:`f(w_t)`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    optimal_value : float, optional
+        :math:`f^\star` (default 0).
+    label : str, optional
+        Legend label.
+    **kwargs
+        Passed to ``ax.semilogy``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    raw = getattr(trace, "values", trace)
+    try:
+        values = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.ndim != 1:
+        raise ValueError(
+            f"trace must be a Trace or a 1-D array of values, got {_checks._show(raw)}"
+        )
+    optimal_value = _checks.real_scalar("optimal_value", optimal_value)
     gap = values - optimal_value
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
@@ -112,9 +233,30 @@ def suboptimality(trace, ax=None, optimal_value=0.0, label=None, **kwargs):
 
 
 def rate_line(rate, steps, start=1.0, ax=None, label=None, **kwargs):
-    """The geometric reference ``start * rate**t`` for ``t = 0..steps`` on a log axis."""
+    """The geometric reference ``start * rate**t`` for ``t = 0..steps`` on a log axis.
+
+    Parameters
+    ----------
+    rate : float
+        The per-step factor, >= 0 (e.g. from :mod:`gdlab.rates`).
+    steps : int
+        The last ``t``, >= 1.
+    start : float, optional
+        The value at ``t = 0``, > 0 (default 1).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    label : str, optional
+        Legend label.
+    **kwargs
+        Passed to ``ax.semilogy`` (default a thin black dashed line).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     rate = _checks.non_negative("rate", rate)
     steps = _checks.positive_int("steps", steps)
+    start = _checks.positive("start", start)
     ax = _axes(ax)
     kwargs.setdefault("linestyle", "--")
     kwargs.setdefault("color", "black")

@@ -55,8 +55,13 @@ def _format_array(array: np.ndarray) -> str:
 class StationaryPoint(NamedTuple):
     """A point where the gradient vanishes (Definition 4.1.6), and what kind of point it is.
 
-    ``kind`` is ``"minimum"``, ``"maximum"`` or ``"saddle"``, read from the signs of the
-    Hessian's eigenvalues there.
+    Attributes
+    ----------
+    point : ndarray, shape (dim,)
+        The stationary point.
+    kind : str
+        ``"minimum"``, ``"maximum"`` or ``"saddle"``, read from the signs of the Hessian's
+        eigenvalues there.
     """
 
     point: np.ndarray
@@ -84,19 +89,49 @@ class Problem(abc.ABC):
     optimal_value: float | None = None
 
     def value(self, w) -> float:
-        """f(w)."""
+        """f(w).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+
+        Returns
+        -------
+        float
+        """
         return float(self._value(self._check_w(w)))
 
     def grad(self, w) -> np.ndarray:
-        """The gradient of f at w, shape (dim,): the first-order term of the Taylor series (4.1)."""
+        """The gradient of f at w, shape (dim,): the first-order term of the Taylor series (4.1).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        """
         return self._grad(self._check_w(w))
 
     def hess(self, w) -> np.ndarray:
-        """The Hessian of f at w, shape (dim, dim): the second-order term of (4.1)."""
+        """The Hessian of f at w, shape (dim, dim): the second-order term of (4.1).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        """
         return self._hess(self._check_w(w))
 
     def hvp(self, w, v) -> np.ndarray:
-        """The exact Hessian-vector product (nabla^2 f(w)) v, shape (dim,)."""
+        """The exact Hessian-vector product (nabla^2 f(w)) v, shape (dim,).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        v : array_like, shape (dim,)
+            The direction, finite.
+        """
         w = self._check_w(w)
         v = _checks.vector("v", v, self.dim)
         return self._hvp(w, v)
@@ -216,7 +251,19 @@ class Quadratic(Problem):
 
     @classmethod
     def from_matrix(cls, A, minimizer=None) -> Quadratic:
-        """The quadratic 1/2 (w - w*)^T A (w - w*) for a given symmetric finite matrix ``A``."""
+        r"""The quadratic 1/2 (w - w*)^T A (w - w*) for a given symmetric finite matrix ``A``.
+
+        Parameters
+        ----------
+        A : array_like, shape (dim, dim)
+            Symmetric (up to rounding) and finite; its eigenvalues may have any sign.
+        minimizer : array_like, shape (dim,), optional
+            The centre :math:`w^\star` (default 0).
+
+        Returns
+        -------
+        Quadratic
+        """
         matrix = _checks.symmetric_matrix("A", A)
         if matrix.size == 0:
             raise ValueError("A must be at least 1 x 1, got shape (0, 0)")
@@ -268,7 +315,17 @@ class Quadratic(Problem):
         return Quadratic.from_matrix((matrix + matrix.T) / 2, minimizer=self.center / scale)
 
     def to_eigenbasis(self, w) -> np.ndarray:
-        """hat-w = U^T (w - w*), the decoupled coordinates of Section 4.4."""
+        """hat-w = U^T (w - w*), the decoupled coordinates of Section 4.4.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+
+        Returns
+        -------
+        ndarray, shape (dim,)
+        """
         w = self._check_w(w)
         return self.eigenvectors.T @ (w - self.center)
 
@@ -372,6 +429,15 @@ class FiniteSum(Problem):
 
     Subclasses define the scalar loss and its first two derivatives in the prediction.
 
+    Parameters
+    ----------
+    X : array_like, shape (n, dim)
+        Finite features, at least one row and one column.
+    y : array_like, shape (n,)
+        Finite targets.
+    ridge : float
+        The ridge coefficient, >= 0.
+
     Attributes
     ----------
     n : int
@@ -406,14 +472,30 @@ class FiniteSum(Problem):
         """Second derivative of the loss in the prediction."""
 
     def example_values(self, w, indices=None) -> np.ndarray:
-        """The example losses f_i(w) for i in ``indices`` (all n by default), shape (k,)."""
+        """The example losses f_i(w) for i in ``indices`` (all n by default), shape (k,).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        indices : array_like of int, optional
+            Example indices in [0, n).
+        """
         w = self._check_w(w)
         rows = self._check_indices(indices)
         predictions = self.X[rows] @ w
         return self._loss(predictions, self.y[rows]) + 0.5 * self.ridge * (w @ w)
 
     def example_grads(self, w, indices=None) -> np.ndarray:
-        """The example gradients nabla f_i(w) for i in ``indices`` as rows, shape (k, dim)."""
+        """The example gradients nabla f_i(w) for i in ``indices`` as rows, shape (k, dim).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        indices : array_like of int, optional
+            Example indices in [0, n).
+        """
         w = self._check_w(w)
         rows = self._check_indices(indices)
         features = self.X[rows]
@@ -425,6 +507,17 @@ class FiniteSum(Problem):
 
         ``indices`` lists the B examples of the minibatch S; repeats count as often as they
         appear.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+        indices : array_like of int
+            The B >= 1 example indices in [0, n).
+
+        Returns
+        -------
+        ndarray, shape (dim,)
         """
         w = self._check_w(w)
         rows = self._check_indices(indices)
@@ -750,7 +843,12 @@ class DoubleWell(Problem):
         self.optimal_value = -0.25
 
     def stationary_points(self) -> list[StationaryPoint]:
-        """All stationary points (Definition 4.1.6) with their kind."""
+        """All stationary points (Definition 4.1.6) with their kind.
+
+        Returns
+        -------
+        list of StationaryPoint
+        """
         return [
             StationaryPoint(_read_only([0.0, 0.0]), "saddle"),
             StationaryPoint(_read_only([0.0, 1.0]), "minimum"),
@@ -812,7 +910,12 @@ class Himmelblau(Problem):
         )
 
     def stationary_points(self) -> list[StationaryPoint]:
-        """All nine stationary points (Definition 4.1.6), found by Newton's method to ~1e-15."""
+        """All nine stationary points (Definition 4.1.6), found by Newton's method to ~1e-15.
+
+        Returns
+        -------
+        list of StationaryPoint
+        """
         return list(self._stationary_points)
 
     def _value(self, w):
@@ -951,7 +1054,17 @@ class HiddenValley(Problem):
         self.optimal_value = None
 
     def project(self, w) -> np.ndarray:
-        """The Euclidean projection of w onto the box [-1, 1]^dim (clipping)."""
+        """The Euclidean projection of w onto the box [-1, 1]^dim (clipping).
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+
+        Returns
+        -------
+        ndarray, shape (dim,)
+        """
         return np.clip(self._check_w(w), -1.0, 1.0)
 
     def valley_volume_fraction(self) -> float:
@@ -966,7 +1079,17 @@ class HiddenValley(Problem):
         return math.exp(0.5 * d * math.log(math.pi) + d * math.log(r / 2) - math.lgamma(d / 2 + 1))
 
     def in_valley(self, w) -> bool:
-        """True when w lies within ``valley_radius`` of the centre, inside the dip."""
+        """True when w lies within ``valley_radius`` of the centre, inside the dip.
+
+        Parameters
+        ----------
+        w : array_like, shape (dim,)
+            The point, finite.
+
+        Returns
+        -------
+        bool
+        """
         return bool(np.linalg.norm(self._check_w(w) - self.center) < self.valley_radius)
 
     def _dip(self, offset):

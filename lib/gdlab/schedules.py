@@ -23,6 +23,18 @@ class Schedule:
     _parameters: tuple[str, ...] = ()
 
     def __call__(self, t):
+        r"""The learning rate :math:`\eta_t` at step ``t``.
+
+        Parameters
+        ----------
+        t : int or array_like of int
+            Step(s), each >= 1 (the chapter counts iterations from 1).
+
+        Returns
+        -------
+        float or ndarray
+            A float for an int ``t``, an array of the shape of ``t`` for an array.
+        """
         steps = _steps(t)
         # always evaluated on an array, so that schedule(k) == schedule(array)[i] bit for bit
         values = np.asarray(self._value(steps.reshape(-1)), dtype=np.float64)

@@ -72,6 +72,10 @@ def minibatch_gradients(problem, w, batch_size, draws, rng, replace=True) -> np.
     rng : numpy.random.Generator
     replace : bool
         Sample with replacement (i.i.d. indices) or without.
+
+    Returns
+    -------
+    ndarray, shape (draws, dim)
     """
     w = _checks.vector("w", w, problem.dim)
     batch_size = _checks.positive_int("batch_size", batch_size)
@@ -119,6 +123,10 @@ def mean_test(samples, reference, confidence=0.99) -> MeanTest:
         The value the mean is compared with (e.g. the full gradient).
     confidence : float
         In (0, 1).
+
+    Returns
+    -------
+    MeanTest
     """
     samples = _checks.finite_array("samples", samples, ndim=2)
     draws, dim = samples.shape
@@ -145,6 +153,16 @@ def per_example_variance(problem, w) -> float:
 
     This is :math:`\mathbb E\|g - \nabla L(w)\|^2` for a mini-batch of one example drawn
     uniformly (the :math:`\gamma_1^2` of Problem 4.6.3 at this point).
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        With ``dim`` and ``example_grads(w)``.
+    w : array_like, shape (dim,)
+
+    Returns
+    -------
+    float
     """
     w = _checks.vector("w", w, problem.dim)
     example_grads = problem.example_grads(w)
@@ -156,8 +174,19 @@ def empirical_variance(samples, reference) -> float:
     r"""The mean squared distance of the draws from ``reference``.
 
     :math:`\frac1K \sum_k \|g_k - \nabla L\|^2` for draws :math:`g_k` (rows of ``samples``).
+
+    Parameters
+    ----------
+    samples : array_like, shape (K, d)
+        K >= 1 draws :math:`g_k`.
+    reference : array_like, shape (d,)
+        :math:`\nabla L` (e.g. the full gradient).
+
+    Returns
+    -------
+    float
     """
-    samples = _checks.finite_array("samples", samples, ndim=2)
+    samples = _checks.non_empty_array("samples", samples, ndim=2)
     reference = _checks.vector("reference", reference, samples.shape[1])
     return float(np.mean(np.sum((samples - reference) ** 2, axis=1)))
 
@@ -169,6 +198,21 @@ def minibatch_variance(single_example_variance, batch_size, n=None, replace=True
     from n examples, the classical finite-population factor :math:`(n - B)/(n - 1)` multiplies
     it (zero at B = n, when the mini-batch is the whole data set). Why the first holds is
     Problem 4.6.3 (a).
+
+    Parameters
+    ----------
+    single_example_variance : float
+        The variance of a one-example gradient, >= 0 (see :func:`per_example_variance`).
+    batch_size : int
+        B >= 1 (at most n without replacement).
+    n : int, optional
+        Number of examples; required when ``replace=False``.
+    replace : bool, optional
+        Sampling with replacement (default ``True``).
+
+    Returns
+    -------
+    float
     """
     variance = _checks.non_negative("single_example_variance", single_example_variance)
     batch_size = _checks.positive_int("batch_size", batch_size)
@@ -189,6 +233,16 @@ def variance_standard_error(samples, reference) -> float:
 
     The empirical variance is the mean of the K numbers :math:`\|g_k - \nabla L\|^2`; its
     standard error is their sample standard deviation divided by :math:`\sqrt K`.
+
+    Parameters
+    ----------
+    samples : array_like, shape (K, d)
+        K >= 2 draws.
+    reference : array_like, shape (d,)
+
+    Returns
+    -------
+    float
     """
     samples = _checks.finite_array("samples", samples, ndim=2)
     if samples.shape[0] < 2:
@@ -209,6 +263,21 @@ def anisotropic_least_squares(
     close to ``condition_number``; targets :math:`y_i = x_i^\top w_\text{true} + \text{noise}\,
     \varepsilon_i` with :math:`w_\text{true} \sim N(0, \text{weight\_scale}^2 I)`.
 
+    Parameters
+    ----------
+    n : int
+        Number of examples, >= d.
+    d : int
+        Dimension, >= 1.
+    condition_number : float, optional
+        Target condition number of the Hessian, >= 1 (default 100).
+    noise : float, optional
+        Standard deviation of the target noise, >= 0 (default 0.1).
+    weight_scale : float, optional
+        Standard deviation of the true weights, >= 0 (default 3).
+    seed : int, optional
+        Seed of the data (default 0).
+
     Returns
     -------
     LeastSquares
@@ -216,6 +285,10 @@ def anisotropic_least_squares(
     """
     n = _checks.positive_int("n", n)
     d = _checks.positive_int("d", d)
+    if n < d:
+        raise ValueError(
+            f"n must be at least d for a Hessian X^T X / n of full rank, got n={n} < d={d}"
+        )
     condition_number = _checks.positive("condition_number", condition_number)
     if condition_number < 1:
         raise ValueError(f"condition_number must be >= 1, got {condition_number}")
@@ -234,6 +307,18 @@ def clip_by_norm(gradients, max_norm) -> np.ndarray:
 
     Clipping shortens only the long draws, so the mean of clipped draws is in general not the
     mean of the draws: a biased estimate of the gradient.
+
+    Parameters
+    ----------
+    gradients : array_like, shape (d,) or (K, d)
+        One gradient or K of them (rows).
+    max_norm : float
+        The clipping threshold, > 0.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``gradients``.
     """
     gradients = _checks.finite_array("gradients", gradients)
     max_norm = _checks.positive("max_norm", max_norm)
@@ -326,19 +411,49 @@ class SharpFlatSum(Problem):
         return u, v, low, p_sharp / total, p_flat / total
 
     def phi(self, w):
-        """The shared shape phi(w) (vectorised)."""
+        """The shared shape phi(w) (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         u, v, low, p_s, p_f = self._parts(w)
         return low - np.log(np.exp(-self.k * (u - low)) + np.exp(-self.k * (v - low))) / self.k
 
     def phi_slope(self, w):
-        """phi'(w) = p_s q_s' + p_f q_f' with the softmax weights p (vectorised)."""
+        """phi'(w) = p_s q_s' + p_f q_f' with the softmax weights p (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         _, _, _, p_s, p_f = self._parts(w)
         return p_s * self.a * (w - self.sharp_center) + p_f * self.b * (w - self.flat_center)
 
     def phi_curvature(self, w):
-        """phi''(w) = p_s a + p_f b - k p_s p_f (q_s' - q_f')^2 (vectorised)."""
+        """phi''(w) = p_s a + p_f b - k p_s p_f (q_s' - q_f')^2 (vectorised).
+
+        Parameters
+        ----------
+        w : float or array_like
+            Point(s) of the real line.
+
+        Returns
+        -------
+        float or ndarray
+        """
         w = np.asarray(w, dtype=np.float64)
         _, _, _, p_s, p_f = self._parts(w)
         slope_s, slope_f = self.a * (w - self.sharp_center), self.b * (w - self.flat_center)
@@ -356,17 +471,53 @@ class SharpFlatSum(Problem):
         return point
 
     def example_curvatures(self, w) -> np.ndarray:
-        """The second derivatives f_i''(w) = c_i phi''(w) of the n examples, shape (n,)."""
+        """The second derivatives f_i''(w) = c_i phi''(w) of the n examples, shape (n,).
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         w = self._check_w(w)
         return self.weights * float(self.phi_curvature(w[0]))
 
     def example_grads(self, w) -> np.ndarray:
-        """The example gradients f_i'(w) = c_i phi'(w) as rows, shape (n, 1)."""
+        """The example gradients f_i'(w) = c_i phi'(w) as rows, shape (n, 1).
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+
+        Returns
+        -------
+        ndarray, shape (n, 1)
+        """
         w = self._check_w(w)
         return (self.weights * float(self.phi_slope(w[0])))[:, None]
 
     def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
-        """The mini-batch gradient over ``rng.choice(n, batch_size, replace=replace)``."""
+        """The mini-batch gradient over ``rng.choice(n, batch_size, replace=replace)``.
+
+        Parameters
+        ----------
+        w : array_like, shape (1,)
+            The point.
+        batch_size : int
+            Mini-batch size, >= 1 (at most n without replacement).
+        rng : numpy.random.Generator
+            Draws the examples.
+        replace : bool, optional
+            Draw with replacement (default ``True``).
+
+        Returns
+        -------
+        ndarray, shape (1,)
+        """
         w = self._check_w(w)
         batch_size = _checks.positive_int("batch_size", batch_size)
         rng = _check_rng(rng)

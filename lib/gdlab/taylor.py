@@ -85,6 +85,19 @@ def second_order_model(problem, w, delta):
         \qquad H_t = \nabla^2 f(w_t)
 
     Arguments as in :func:`first_order_model`; ``problem`` also needs ``hess``.
+
+    Parameters
+    ----------
+    problem : object
+        With ``dim``, ``value``, ``grad`` and ``hess``.
+    w : array_like, shape (dim,)
+        The expansion point :math:`w_t`.
+    delta : array_like, shape (dim,) or (k, dim)
+        One step or k steps :math:`\delta`.
+
+    Returns
+    -------
+    float or ndarray of shape (k,)
     """
     w = _checks.vector("w", w, problem.dim)
     steps = _steps(problem, delta)
@@ -99,13 +112,28 @@ def second_order_model_grid(problem, w, xlim, ylim, size=200):
 
     Returns ``(xs, ys, model)``, each of shape (size, size), ready for ``ax.contour``:
     ``model[i, j]`` is :func:`second_order_model` at the step ``(xs[i, j], ys[i, j]) - w``.
+
+    Parameters
+    ----------
+    problem : object
+        A 2-D problem with ``value``, ``grad`` and ``hess``.
+    w : array_like, shape (2,)
+        The expansion point.
+    xlim, ylim : tuple of float
+        ``(low, high)`` of the grid, ``low < high``.
+    size : int, optional
+        Grid points per axis (default 200).
+
+    Returns
+    -------
+    xs, ys, model : ndarray, shape (size, size)
     """
     w = _checks.vector("w", w, problem.dim)
     if problem.dim != 2:
         raise ValueError(f"problem must be two-dimensional, got dim={problem.dim}")
     size = _checks.positive_int("size", size)
-    x_low, x_high = _checks.finite_array("xlim", xlim)
-    y_low, y_high = _checks.finite_array("ylim", ylim)
+    x_low, x_high = _checks.interval("xlim", xlim)
+    y_low, y_high = _checks.interval("ylim", ylim)
     xs, ys = np.meshgrid(np.linspace(x_low, x_high, size), np.linspace(y_low, y_high, size))
     steps = np.column_stack([xs.ravel() - w[0], ys.ravel() - w[1]])
     return xs, ys, second_order_model(problem, w, steps).reshape(xs.shape)
@@ -159,6 +187,18 @@ def random_unit_directions(dim, count, rng) -> np.ndarray:
 
     Normalised standard Gaussian vectors: their distribution is rotation invariant, hence uniform
     on the sphere.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension, >= 1.
+    count : int
+        Number of directions, >= 1.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (count, dim)
     """
     dim = _checks.positive_int("dim", dim)
     count = _checks.positive_int("count", count)
@@ -226,6 +266,17 @@ def hessian_eigenvalue_range(problem, points) -> tuple[float, float]:
 
     For an L-smooth twice-differentiable f every eigenvalue lies in [-L, L] (Definition 4.1.2),
     so the result is a lower estimate of that interval.
+
+    Parameters
+    ----------
+    problem : object
+        With ``dim`` and ``hess``.
+    points : array_like, shape (k, dim)
+        k >= 1 points.
+
+    Returns
+    -------
+    lowest, highest : float
     """
     points = _checks.finite_array("points", points, ndim=2)
     if points.shape[1] != problem.dim or points.shape[0] == 0:
@@ -239,6 +290,17 @@ def gradient_lipschitz_ratios(problem, points_a, points_b) -> np.ndarray:
 
     An L-smooth f has every ratio at most L; the largest ratio over many pairs is a lower
     estimate of the smallest valid L. Pairs with a = b are rejected.
+
+    Parameters
+    ----------
+    problem : object
+        With ``dim`` and ``grad``.
+    points_a, points_b : array_like, shape (k, dim)
+        The pairs, row by row; no row of ``points_a`` equal to the same row of ``points_b``.
+
+    Returns
+    -------
+    ndarray, shape (k,)
     """
     a = _checks.finite_array("points_a", points_a, ndim=2)
     b = _checks.finite_array("points_b", points_b, ndim=2)
@@ -249,7 +311,11 @@ def gradient_lipschitz_ratios(problem, points_a, points_b) -> np.ndarray:
         )
     distances = np.linalg.norm(a - b, axis=1)
     if np.any(distances == 0):
-        raise ValueError("every pair must consist of two different points")
+        same = int(np.argmax(distances == 0))
+        raise ValueError(
+            f"every pair must consist of two different points, but points_a[{same}] == "
+            f"points_b[{same}] = {_checks._show(a[same])}"
+        )
     differences = np.array([problem.grad(p) - problem.grad(q) for p, q in zip(a, b, strict=True)])
     return np.linalg.norm(differences, axis=1) / distances
 
@@ -268,6 +334,20 @@ def sampled_smoothness(problem, radius, count, rng) -> SampledSmoothness:
     Points and partners are uniform in the box :math:`[-r, r]^d`; an L-smooth f gives
     eigenvalues in [-L, L] and ratios at most L (Definition 4.1.2), so the result bounds the
     smallest valid L from below.
+
+    Parameters
+    ----------
+    problem : object
+        With ``dim``, ``grad`` and ``hess``.
+    radius : float
+        Half-width r > 0 of the box.
+    count : int
+        Number of points and of pairs, >= 1.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    SampledSmoothness
     """
     radius = _checks.positive("radius", radius)
     count = _checks.positive_int("count", count)
@@ -290,11 +370,26 @@ def guaranteed_decrease(grad_norm, lr, L):
     :math:`L`-smooth function lowers f by at least this much. It is positive exactly for
     :math:`0 < \eta < 2/L`, and at least :math:`\frac{\eta}{2}\|\nabla f(w_t)\|^2` for
     :math:`\eta \le 1/L`. Vectorised over ``grad_norm`` and ``lr``.
+
+    Parameters
+    ----------
+    grad_norm : float or array_like
+        :math:`\|\nabla f(w_t)\| \ge 0`.
+    lr : float or array_like
+        :math:`\eta \ge 0`.
+    L : float
+        The smoothness constant, > 0.
+
+    Returns
+    -------
+    float or ndarray
     """
     grad_norm = _checks.finite_array("grad_norm", grad_norm)
+    if np.any(grad_norm < 0):
+        raise ValueError(f"grad_norm must be non-negative (a norm), got {_checks._show(grad_norm)}")
     lr = _checks.finite_array("lr", lr)
     if np.any(lr < 0):
-        raise ValueError(f"lr must be non-negative, got {lr}")
+        raise ValueError(f"lr must be non-negative, got {_checks._show(lr)}")
     L = _checks.positive("L", L)
     result = lr * (1.0 - 0.5 * L * lr) * grad_norm**2
     return float(result) if result.ndim == 0 else result
@@ -308,7 +403,17 @@ class DescentCheck(NamedTuple):
     half_step: np.ndarray  #: eta_t / 2 ||grad f(w_t)||^2, the lemma's bound for eta_t <= 1/L
 
     def holds(self, rtol: float = 1e-9, atol: float = 1e-15) -> np.ndarray:
-        """Per step: decrease >= guaranteed, up to rounding in the values of f."""
+        """Per step: decrease >= guaranteed, up to rounding in the values of f.
+
+        Parameters
+        ----------
+        rtol, atol : float, optional
+            Relative and absolute slack for rounding (defaults ``1e-9``, ``1e-15``).
+
+        Returns
+        -------
+        ndarray of bool, shape (steps,)
+        """
         return self.decrease >= self.guaranteed - rtol * np.abs(self.guaranteed) - atol
 
 
@@ -325,7 +430,12 @@ def descent_check(trace, L) -> DescentCheck:
         From ``run(GD(...), problem, w0, steps)``: the lemma is about exact-gradient GD.
     L : float
         The smoothness constant, > 0.
+
+    Returns
+    -------
+    DescentCheck
     """
+    _checks.problem("trace", trace, ("values", "grad_norms", "lrs"))
     L = _checks.positive("L", L)
     values = np.asarray(trace.values, dtype=np.float64)
     grad_norms = np.asarray(trace.grad_norms, dtype=np.float64)
@@ -339,10 +449,21 @@ def descent_check(trace, L) -> DescentCheck:
 
 
 def count_increases(values, tolerance=1e-12) -> int:
-    """The number of steps t with f(w_{t+1}) > f(w_t) + tolerance in a sequence of values.
+    r"""The number of steps t with f(w_{t+1}) > f(w_t) + tolerance in a sequence of values.
 
     The tolerance keeps float64 rounding of f near its minimum from counting as an increase; a
     non-finite value after a finite one (divergence) counts as an increase.
+
+    Parameters
+    ----------
+    values : array_like, shape (k,)
+        :math:`f(w_0), f(w_1), \dots` (e.g. ``trace.values``).
+    tolerance : float, optional
+        Increases up to this size are ignored, >= 0 (default ``1e-12``).
+
+    Returns
+    -------
+    int
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1:

@@ -64,6 +64,15 @@ def largest_abs_value(values) -> float:
 
     Twice this is the smallest :math:`M` with :math:`|f(w_t)| \le M/2` (the section's
     boundedness assumption). Raises ``ValueError`` if a value is not finite (a diverged run).
+
+    Parameters
+    ----------
+    values : array_like
+        Finite values :math:`f(w_t)`, at least one (e.g. ``trace.values``).
+
+    Returns
+    -------
+    float
     """
     values = _checks.finite_array("values", values, ndim=1)
     if values.size == 0:
@@ -76,7 +85,15 @@ def _running_abs_max(values: np.ndarray) -> np.ndarray:
 
 
 class Estimate(NamedTuple):
-    """A Monte-Carlo estimate and its standard error."""
+    """A Monte-Carlo estimate and its standard error.
+
+    Attributes
+    ----------
+    mean : float
+        The sample mean.
+    stderr : float
+        Its standard error, the sample standard deviation over the square root of the count.
+    """
 
     mean: float
     stderr: float
@@ -88,6 +105,26 @@ def second_moment(problem, w, batch_size, rng, samples=1000, replace=True) -> Es
     Draws ``problem.stochastic_grad(w, batch_size, rng, replace)`` independently ``samples``
     times and returns the mean of the squared norms with its standard error
     (sample standard deviation over :math:`\sqrt{\text{samples}}`).
+
+    Parameters
+    ----------
+    problem : object
+        A finite sum with ``stochastic_grad(w, batch_size, rng, replace)``.
+    w : array_like, shape (problem.dim,)
+        The point.
+    batch_size : int
+        Mini-batch size B >= 1.
+    rng : numpy.random.Generator
+        Draws the mini-batches.
+    samples : int, optional
+        Number of independent draws (default 1000).
+    replace : bool, optional
+        Draw each mini-batch with replacement (default ``True``).
+
+    Returns
+    -------
+    Estimate
+        ``(mean, stderr)``.
     """
     batch_size = _checks.positive_int("batch_size", batch_size)
     samples = _checks.positive_int("samples", samples)
@@ -128,6 +165,17 @@ def hessian_norm_bound(problem, lower, upper) -> np.ndarray | float:
 
     ``lower`` and ``upper`` may be arrays of shape (k, 2) (k boxes at once); the result then has
     shape (k,).
+
+    Parameters
+    ----------
+    problem : object
+        A problem with an attribute ``L``, or a ``DoubleWell``, ``Rosenbrock`` or ``Himmelblau``.
+    lower, upper : array_like, shape (2,) or (k, 2)
+        Corners of the box(es), ``lower <= upper`` coordinate-wise.
+
+    Returns
+    -------
+    float or ndarray, shape (k,)
     """
     while hasattr(problem, "base"):
         problem = problem.base  # a wrapper such as gdlab.noisy.NoisyGradient
@@ -180,6 +228,17 @@ def smoothness_on_path(problem, iterates) -> float:
     holds with any :math:`L \ge \sup_{\text{segment}} \|\nabla^2 f\|`. Each segment lies in the
     box spanned by its end points, so the maximum of :func:`hessian_norm_bound` over those boxes
     is such an :math:`L` for the whole run. (A single iterate gives the bound at that point.)
+
+    Parameters
+    ----------
+    problem : object
+        As for :func:`hessian_norm_bound`.
+    iterates : array_like, shape (k, 2)
+        The path, k >= 1 finite points (e.g. ``trace.iterates``).
+
+    Returns
+    -------
+    float
     """
     points = _checks.finite_array("iterates", iterates, ndim=2)
     if points.shape[0] == 0 or points.shape[1] != problem.dim:
@@ -202,6 +261,20 @@ def run_projected(optimizer: Optimizer, problem, w0, steps) -> Trace:
     :math:`w_{t+1} = \Pi_K(\text{step}(w_t))` with ``problem.project`` as :math:`\Pi_K`
     (Algorithm 2 starts from :math:`w_1 \in K`; on the hidden valley of Section 4.6.1
     :math:`K = [-1, 1]^d`). The start is projected too. Returns a :class:`~gdlab.optim.Trace`.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    problem : object
+        A problem with ``project(w)`` (e.g. :class:`~gdlab.problems.HiddenValley`).
+    w0 : array_like, shape (problem.dim,)
+        The start, projected before the first step.
+    steps : int
+        Number of steps, >= 0.
+
+    Returns
+    -------
+    Trace
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
@@ -233,6 +306,16 @@ def run_recording_gradients(
     Returns ``(trace, gradients)``: ``gradients[t - 1]`` is the (stochastic) gradient
     :math:`\hat\nabla_t` the optimizer drew at step :math:`t`, shape (steps, dim). The run is
     the same as ``run(optimizer, problem, w0, steps, schedule)``, draw for draw.
+
+    Parameters
+    ----------
+    optimizer, problem, w0, steps, schedule
+        As for :func:`gdlab.optim.run`.
+
+    Returns
+    -------
+    trace : Trace
+    gradients : ndarray, shape (steps, dim)
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
@@ -263,10 +346,26 @@ def gd_bound(M, L, T):
     r"""Theorem 4.6.1's bound :math:`4ML/T`, with :math:`M` the largest :math:`|f(w_t)|`.
 
     Vectorised over ``M`` and ``T``.
+
+    Parameters
+    ----------
+    M : float or array_like
+        Largest :math:`|f(w_t)|`, >= 0.
+    L : float
+        Smoothness constant, > 0.
+    T : float or array_like
+        Horizons, each > 0 (real values give a smooth curve for plots).
+
+    Returns
+    -------
+    float or ndarray
+        :math:`4ML/T`, broadcast over ``M`` and ``T``.
     """
-    M = np.asarray(M, dtype=np.float64)
+    M = _checks.finite_array("M", M)
+    if np.any(M < 0):
+        raise ValueError(f"M must be non-negative (a largest |f(w_t)|), got {_checks._show(M)}")
     L = _checks.positive("L", L)
-    T = np.asarray(T, dtype=np.float64)
+    T = _checks.positive_array("T", T)
     return 4.0 * M * L / T
 
 
@@ -294,11 +393,12 @@ class GDGuarantee(NamedTuple):
 
 
 def _squared_gradient_norms(trace: Trace) -> np.ndarray:
+    _checks.instance("trace", trace, Trace, "a gdlab.optim.Trace (the result of run)")
     if trace.diverged is not None:
-        raise ValueError(f"the run diverged at row {trace.diverged}; the theorems assume not")
+        raise ValueError(f"trace diverged at row {trace.diverged}; the theorems assume it did not")
     steps = trace.lrs.shape[0]
     if steps == 0:
-        raise ValueError("the run has no steps")
+        raise ValueError(f"trace must have at least one step, got {trace!r}")
     return np.asarray(trace.grad_norms[:steps], dtype=np.float64) ** 2
 
 
@@ -310,6 +410,18 @@ def gd_guarantee(trace: Trace, L) -> GDGuarantee:
 
     The run should be GD with :math:`\eta = 1/L` and ``L`` valid on the path (see
     :func:`smoothness_on_path`); this function only evaluates the two sides.
+
+    Parameters
+    ----------
+    trace : Trace
+        A GD run that did not diverge, with at least one step.
+    L : float
+        The smoothness constant, > 0.
+
+    Returns
+    -------
+    GDGuarantee
+        One entry per horizon :math:`T = 1, \dots, \text{steps}`.
     """
     L = _checks.positive("L", L)
     squared = _squared_gradient_norms(trace)
@@ -325,7 +437,23 @@ def gd_guarantee(trace: Trace, L) -> GDGuarantee:
 
 
 def sgd_lr(M, L, sigma2, T) -> float:
-    r"""Theorem 4.6.2's step size :math:`\eta = \sqrt{M / (L \sigma^2 T)}` (M with |f| <= M/2)."""
+    r"""Theorem 4.6.2's step size :math:`\eta = \sqrt{M / (L \sigma^2 T)}` (M with |f| <= M/2).
+
+    Parameters
+    ----------
+    M : float
+        Bound with :math:`|f| \le M/2`, > 0.
+    L : float
+        Smoothness constant, > 0.
+    sigma2 : float
+        Bound :math:`\sigma^2 > 0` on the second moment of the stochastic gradient.
+    T : int
+        Horizon, >= 1.
+
+    Returns
+    -------
+    float
+    """
     M, L = _checks.positive("M", M), _checks.positive("L", L)
     sigma2, T = _checks.positive("sigma2", sigma2), _checks.positive_int("T", T)
     return float(np.sqrt(M / (L * sigma2 * T)))
@@ -335,10 +463,21 @@ def sgd_bound(M, L, sigma2, T):
     r"""Theorem 4.6.2's bound :math:`2\sqrt{M L \sigma^2 / T}` (M with |f| <= M/2).
 
     Vectorised over ``T``.
+
+    Parameters
+    ----------
+    M, L, sigma2 : float
+        As for :func:`sgd_lr`, each > 0.
+    T : float or array_like
+        Horizons, each > 0 (real values give a smooth curve for plots).
+
+    Returns
+    -------
+    float or ndarray
     """
     M, L = _checks.positive("M", M), _checks.positive("L", L)
     sigma2 = _checks.positive("sigma2", sigma2)
-    return 2.0 * np.sqrt(M * L * sigma2 / np.asarray(T, dtype=np.float64))
+    return 2.0 * np.sqrt(M * L * sigma2 / _checks.positive_array("T", T))
 
 
 class SGDGuarantee(NamedTuple):
@@ -384,13 +523,35 @@ def sgd_guarantee(problem, w0, L, sigma2, M, horizons, seeds, batch_size=1) -> S
     ``M`` uses the section's convention :math:`|f(w_t)| \le M/2`. The function does not check
     the assumptions; compare ``M_measured`` with ``M_used`` and estimate :math:`\sigma^2` along
     the runs (:func:`second_moment`) to do so.
+
+    Parameters
+    ----------
+    problem : object
+        A finite sum (``stochastic_grad``).
+    w0 : array_like, shape (problem.dim,)
+        The start of every run.
+    L, sigma2, M : float
+        The theorem's constants, each > 0.
+    horizons : sequence of int
+        Horizons T >= 1 (non-empty).
+    seeds : sequence of int
+        Seeds of the mini-batch draws, one run per seed and horizon (non-empty).
+    batch_size : int, optional
+        Mini-batch size (default 1).
+
+    Returns
+    -------
+    SGDGuarantee
     """
     L, sigma2 = _checks.positive("L", L), _checks.positive("sigma2", sigma2)
     M = _checks.positive("M", M)
-    horizons = [_checks.positive_int("horizon", T) for T in horizons]
-    seeds = [_checks.non_negative_int("seed", seed) for seed in seeds]
-    if not horizons or not seeds:
-        raise ValueError("horizons and seeds must not be empty")
+    for name, value in (("horizons", horizons), ("seeds", seeds)):
+        if not isinstance(value, (list, tuple, range, np.ndarray)) or len(value) == 0:
+            raise ValueError(f"{name} must be a non-empty sequence, got {_checks._show(value)}")
+    horizons = [_checks.positive_int("horizons[i]", T) for T in horizons]
+    seeds = [_checks.non_negative_int("seeds[i]", seed) for seed in seeds]
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    w0 = _checks.vector("w0", w0, problem.dim)
     lrs = np.array([sgd_lr(M, L, sigma2, T) for T in horizons])
     min_sq = np.empty((len(seeds), len(horizons)))
     mean_sq = np.empty_like(min_sq)
@@ -430,10 +591,19 @@ def harmonic_sum(a) -> np.ndarray:
     :math:`a_1 > 0` each entry is at most :math:`1 + \log(\sum_{i \le T} a_i / a_1)`, because
     :math:`a_t / S_t \le \log(S_t / S_{t-1})` for :math:`t \ge 2`. Terms with
     :math:`\sum_{i \le t} a_i = 0` count as 0.
+
+    Parameters
+    ----------
+    a : array_like, shape (T,)
+        Non-negative terms :math:`a_1, \dots, a_T`.
+
+    Returns
+    -------
+    ndarray, shape (T,)
     """
     a = _checks.finite_array("a", a, ndim=1)
     if np.any(a < 0):
-        raise ValueError("a must be non-negative")
+        raise ValueError(f"a must be non-negative, got {_checks._show(a)}")
     partial = np.cumsum(a)
     with np.errstate(invalid="ignore", divide="ignore"):
         terms = np.where(partial > 0, a / partial, 0.0)
@@ -492,6 +662,19 @@ def adagrad_norm_guarantee(trace: Trace, L, lr=1.0) -> AdaGradNormGuarantee:
 
     and since :math:`P_t \ge P_T`, the average of :math:`\|\nabla_t\|^2` is at most
     :math:`(M/\eta + L\eta H_T/2)\, b_T / T`.
+
+    Parameters
+    ----------
+    trace : Trace
+        The AdaGradNorm run (not diverged, at least one step).
+    L : float
+        Smoothness constant, > 0.
+    lr : float, optional
+        The run's :math:`\eta > 0` (default 1).
+
+    Returns
+    -------
+    AdaGradNormGuarantee
     """
     L, lr = _checks.positive("L", L), _checks.positive("lr", lr)
     squared = _squared_gradient_norms(trace)
@@ -567,6 +750,25 @@ def adagrad_diagonal_guarantee(
     :math:`P_t(j) = \eta\, (\sigma^2 + \sum_{i<t} \hat\nabla_i(j)^2)^{-1/2}`;
     ``stochastic_grads`` are the gradients it drew (from :func:`run_recording_gradients`), and
     the exact gradients :math:`\nabla_t` are recomputed with ``problem.grad``.
+
+    Parameters
+    ----------
+    trace : Trace
+        The DelayedAdaGrad run (not diverged, at least one step).
+    problem : object
+        The problem it ran on.
+    stochastic_grads : array_like, shape (steps, dim)
+        The gradients it drew.
+    L : float
+        Smoothness constant, > 0.
+    sigma2 : float
+        The run's :math:`\sigma^2 > 0`.
+    lr : float, optional
+        The run's :math:`\eta > 0` (default 1).
+
+    Returns
+    -------
+    AdaGradDiagonalGuarantee
     """
     L, lr = _checks.positive("L", L), _checks.positive("lr", lr)
     sigma2 = _checks.positive("sigma2", sigma2)

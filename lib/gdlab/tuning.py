@@ -24,6 +24,18 @@ def lr_grid(low, high, per_decade=4) -> np.ndarray:
     """Learning rates from ``low`` to ``high`` (both included), ``per_decade`` per factor of 10.
 
     The count is rounded so that the end points are exact: ``lr_grid(1e-3, 1, 2)`` has 7 values.
+
+    Parameters
+    ----------
+    low, high : float
+        End points, ``0 < low <= high``.
+    per_decade : int, optional
+        Values per factor of 10 (default 4).
+
+    Returns
+    -------
+    ndarray
+        Geometrically spaced, ascending.
     """
     low, high = _checks.positive("low", low), _checks.positive("high", high)
     if high < low:
@@ -36,11 +48,24 @@ def lr_grid(low, high, per_decade=4) -> np.ndarray:
 
 
 def final_gap(trace: Trace, optimal_value=0.0) -> float:
-    """``f(w_T) - optimal_value`` of the last iterate, or ``inf`` if the run diverged."""
+    r"""``f(w_T) - optimal_value`` of the last iterate, or ``inf`` if the run diverged.
+
+    Parameters
+    ----------
+    trace : Trace
+    optimal_value : float, optional
+        :math:`f^\star` (default 0).
+
+    Returns
+    -------
+    float
+    """
+    _checks.problem("trace", trace, ("values", "diverged"))
+    optimal_value = _checks.real_scalar("optimal_value", optimal_value)
     value = float(trace.values[-1])
     if trace.diverged is not None or not np.isfinite(value):
         return float("inf")
-    return value - float(optimal_value)
+    return value - optimal_value
 
 
 class Sweep(NamedTuple):
@@ -68,10 +93,12 @@ class Sweep(NamedTuple):
 
     @property
     def best_lr(self) -> float:
+        """The learning rate with the lowest score, ``lrs[best]``."""
         return float(self.lrs[self.best])
 
     @property
     def best_trace(self) -> Trace:
+        """The run at :attr:`best_lr`, ``traces[best]``."""
         return self.traces[self.best]
 
     @property
@@ -110,7 +137,15 @@ def lr_sweep(
         Scores below ``floor`` count as ``floor``: runs that all solved the problem to rounding
         level then tie, and the smallest lr among them wins (e.g. ``floor=1e-12`` with the
         default final-gap score).
+
+    Returns
+    -------
+    Sweep
     """
+    _checks.function("make_optimizer", make_optimizer)
+    for name, value in (("score", score), ("schedule_for", schedule_for)):
+        if value is not None:
+            _checks.function(name, value)
     grid = np.sort(_checks.finite_array("lrs", lrs, ndim=1))
     if grid.size == 0 or np.any(grid <= 0):
         raise ValueError(f"lrs must be a non-empty array of positive numbers, got {grid}")
@@ -147,7 +182,20 @@ def effective_lrs(trace: Trace, problem) -> np.ndarray:
     For a method whose step is a per-coordinate multiple of the exact gradient (GD, AdaGrad,
     RMSprop, all without ``batch_size``), this is the multiple :math:`\eta_{t,i}` it used.
     Shape (steps, dim); NaN where the gradient coordinate is 0 or the run diverged.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run on ``problem``.
+    problem : object
+        Provides ``dim`` and ``grad``.
+
+    Returns
+    -------
+    ndarray, shape (steps, dim)
     """
+    _checks.problem("trace", trace, ("iterates", "lrs"))
+    _checks.problem("problem", problem, ("dim", "grad"))
     steps = trace.lrs.shape[0]
     iterates = np.asarray(trace.iterates, dtype=np.float64)
     with np.errstate(all="ignore"):

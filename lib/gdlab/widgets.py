@@ -64,6 +64,18 @@ def tuned_settings(method: str, kappa: float) -> dict[str, float]:
     GD: ``lr = 2/(L + mu)`` (:func:`gdlab.rates.optimal_gd_lr`). Heavy ball: Polyak's ``lr`` and
     ``beta`` (:func:`gdlab.rates.optimal_heavy_ball`). Nesterov: the textbook ``lr = 1/L`` with
     ``beta = (sqrt(kappa) - 1)/(sqrt(kappa) + 1)``. Newton: ``newton_lr = 1``, ``damping = 0``.
+
+    Parameters
+    ----------
+    method : str
+        ``"gd"``, ``"heavy_ball"``, ``"nesterov"`` or ``"newton"``.
+    kappa : float
+        The condition number, >= 1.
+
+    Returns
+    -------
+    dict of str to float
+        The explorer settings to set (``lr``, ``beta``, or ``newton_lr``, ``damping``).
     """
     kappa = _checks.real_scalar("kappa", kappa)
     if kappa < 1:
@@ -116,13 +128,25 @@ def preset_settings(preset: str, kappa: float | None = None) -> dict:
     With ``kappa`` given, it replaces the preset's, and the step size follows it: a tuned
     preset's ``lr``, ``beta`` (or Newton's ``newton_lr``, ``damping``) are tuned for that kappa,
     and an ``lr`` given in units of :math:`1/L` stays so.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS`.
+    kappa : float, optional
+        Replaces the preset's condition number; within the explorer's range [1, 1000].
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`Explorer`.
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
     spec = PRESETS[preset]
     settings = {key: value for key, value in spec.items() if key not in ("tuned", "lr_times_L")}
     if kappa is not None:
-        settings["kappa"] = kappa
+        settings["kappa"] = _in_range("kappa", kappa, *KAPPA_RANGE)
     if "lr_times_L" in spec:
         settings["lr"] = spec["lr_times_L"] / settings["kappa"]  # L = kappa (mu = 1)
     tuned = spec.get("tuned")
@@ -221,6 +245,15 @@ class Explorer(anywidget.AnyWidget):
 
     def __init__(self, preset: str | None = None, **kwargs):
         self._user_step = None
+        setting_names = [name for name in Explorer.class_own_traits() if not name.startswith("_")]
+        settable = {name for name in self.class_trait_names() if not name.startswith("_")}
+        unknown = sorted(set(kwargs) - settable)
+        if unknown:
+            raise ValueError(
+                f"unknown Explorer setting(s) {', '.join(unknown)} (got "
+                f"{', '.join(f'{key}={kwargs[key]!r}' for key in unknown)}); "
+                f"the settings are {', '.join(sorted(setting_names))}"
+            )
         if preset is not None:
             settings = preset_settings(preset, kwargs.get("kappa"))
             kwargs = {**settings, **kwargs}
@@ -298,7 +331,18 @@ class Explorer(anywidget.AnyWidget):
         return Quadratic([1.0, self.kappa], angle=self.angle)
 
     def optimizer(self, method: str | None = None) -> Optimizer:
-        """The :mod:`gdlab.optim` optimizer of ``method`` (default: the one shown), as set."""
+        """The :mod:`gdlab.optim` optimizer of ``method`` (default: the one shown), as set.
+
+        Parameters
+        ----------
+        method : str, optional
+            One of ``"gd"``, ``"heavy_ball"``, ``"nesterov"``, ``"newton"``; default the one shown
+            (the first with ``"all"``).
+
+        Returns
+        -------
+        Optimizer
+        """
         method = self._single_method(method)
         if method == "gd":
             return GD(lr=self.lr)
@@ -309,11 +353,33 @@ class Explorer(anywidget.AnyWidget):
         return Newton(lr=self.newton_lr, damping=self.damping)
 
     def trace(self, method: str | None = None):
-        """The run the widget draws for ``method``, computed by :func:`gdlab.optim.run`."""
+        """The run the widget draws for ``method``, computed by :func:`gdlab.optim.run`.
+
+        Parameters
+        ----------
+        method : str, optional
+            One of ``"gd"``, ``"heavy_ball"``, ``"nesterov"``, ``"newton"``; default the one shown
+            (the first with ``"all"``).
+
+        Returns
+        -------
+        Trace
+        """
         return run(self.optimizer(method), self.problem, self.start, self.steps)
 
     def rate(self, method: str | None = None) -> float:
-        """The predicted per-step contraction (spectral radius) of ``method``, from gdlab.rates."""
+        """The predicted per-step contraction (spectral radius) of ``method``, from gdlab.rates.
+
+        Parameters
+        ----------
+        method : str, optional
+            One of ``"gd"``, ``"heavy_ball"``, ``"nesterov"``, ``"newton"``; default the one shown
+            (the first with ``"all"``).
+
+        Returns
+        -------
+        float
+        """
         method = self._single_method(method)
         eigenvalues = self.problem.eigenvalues
         if method == "gd":
@@ -330,6 +396,16 @@ class Explorer(anywidget.AnyWidget):
 
         With ``method="all"`` shown, Nesterov's (GD and heavy ball converge there too; at heavy
         ball's tuned step GD diverges) and Newton's tuned settings are set.
+
+        Parameters
+        ----------
+        method : str, optional
+            The method to tune, default the one shown (``"all"`` tunes them together).
+
+        Returns
+        -------
+        Explorer
+            ``self``.
         """
         if method is None and self.method == "all":
             settings = {**tuned_settings("nesterov", self.kappa), **tuned_settings("newton", 1)}
@@ -369,6 +445,18 @@ class Explorer(anywidget.AnyWidget):
 
         This runs Python, so it needs a live kernel (JupyterLab, Notebook 7, Binder); on the
         static website the saved page has no kernel to call. Returns ``self``.
+
+        Parameters
+        ----------
+        step : callable
+            ``step(w, problem, **settings) -> w_next``, as described above.
+        label : str, optional
+            The legend label of its path (default ``"your step"``).
+
+        Returns
+        -------
+        Explorer
+            ``self``.
         """
         if not callable(step):
             raise ValueError(f"step must be callable as step(w, problem, ...), got {step!r}")
@@ -390,7 +478,12 @@ class Explorer(anywidget.AnyWidget):
             self.user_label = ""
 
     def user_trace(self) -> np.ndarray:
-        """Your step's iterates for the current settings, shape (count, 2)."""
+        """Your step's iterates for the current settings, shape (count, 2).
+
+        Returns
+        -------
+        ndarray, shape (count, 2)
+        """
         if self._user_step is None:
             raise ValueError("no step function: call use_step(step) first")
         step, names = self._user_step
