@@ -696,3 +696,27 @@ def test_integration_with_gdlab_problems():
     np.testing.assert_allclose(sgd.iterates, full.iterates, rtol=1e-10, atol=1e-12)
     adam = optim.run(optim.Adam(0.05, batch_size=10, seed=0), least_squares, w0, 200)
     assert adam.values[-1] < adam.values[0]
+
+
+def test_trace_distances_to_the_minimiser_follow_the_gd_power_formula():
+    # On a quadratic, w_t - w* = (I - lr A)^t (w_0 - w*): its norm, computed independently.
+    quadratic = Quadratic(spd([1.0, 10.0])[0], [1.0, -2.0])
+    w0 = np.array([3.0, 1.0])
+    trace = optim.run(optim.GD(lr=0.05), quadratic, w0, steps=20)
+    factor = np.eye(2) - 0.05 * quadratic.A
+    expected = [
+        np.linalg.norm(np.linalg.matrix_power(factor, t) @ (w0 - quadratic.w_star))
+        for t in range(21)
+    ]
+    np.testing.assert_allclose(trace.distances_to(quadratic.w_star), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"point must have shape \(2,\)"):
+        trace.distances_to([1.0, 2.0, 3.0])
+
+
+def test_trace_coordinate_steps_of_lion_are_exactly_lr():
+    # Lion's update is lr * sign(...): every coordinate moves by exactly lr (Section 4.5).
+    problem = FiniteSum(n=50, d=4, seed=1)
+    trace = optim.run(optim.Lion(lr=0.01), problem, np.ones(4), steps=10)
+    steps = trace.coordinate_steps()
+    assert steps.shape == (10, 4)
+    np.testing.assert_allclose(steps, 0.01, rtol=1e-12)

@@ -913,6 +913,34 @@ class Trace:
         bad = ~(np.isfinite(self.iterates).all(axis=1) & np.isfinite(self.values))
         return int(np.argmax(bad)) if bad.any() else None
 
+    def distances_to(self, point) -> np.ndarray:
+        """:math:`\\|w_t - w^\\star\\|` for every iterate: the error against a known minimiser.
+
+        Parameters
+        ----------
+        point : array_like, shape (d,)
+            The reference point, e.g. ``problem.minimizer``; finite.
+
+        Returns
+        -------
+        ndarray, shape (steps + 1,)
+            NaN after a divergence.
+        """
+        point = _checks.vector("point", point, self.iterates.shape[1])
+        return np.linalg.norm(self.iterates - point, axis=1)
+
+    def coordinate_steps(self) -> np.ndarray:
+        """:math:`|w_{t+1,i} - w_{t,i}|`: how far each step moved each coordinate.
+
+        Divided by the step's learning rate this is the effective step of an adaptive method
+        (Section 4.5): 1 for every coordinate of Lion's sign update and of Adam's first step.
+
+        Returns
+        -------
+        ndarray, shape (steps, d)
+        """
+        return np.abs(np.diff(self.iterates, axis=0))
+
     def __repr__(self) -> str:
         steps, dim = self.lrs.shape[0], self.iterates.shape[1]
         return (
