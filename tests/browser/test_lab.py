@@ -7,73 +7,27 @@ it with Chromium, the network blocked as in the other browser tests.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from jupyter_ui import jupyter_server, run_cell, server_page, wait_for_kernel
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab_url(tmp_path_factory):
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
-        f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
-        "--ServerApp.password=", f"--notebook-dir={ROOT}",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
+    """URL of a JupyterLab server on the project (no token), as `make lab` starts it."""
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
-    log = (tmp_path_factory.mktemp("lab") / "lab.log").open("w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/status", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {server.returncode}; see {log.name}")
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail(f"JupyterLab did not start within 60 s; see {log.name}")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+    log = tmp_path_factory.mktemp("lab") / "lab.log"
+    with jupyter_server("lab", ROOT, log, env={"JUPYTER_RUNTIME_DIR": str(runtime)}) as url:
+        yield url
 
 
 def test_page_opens_as_a_notebook_and_gdlab_imports(browser, lab_url, artifacts_dir):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    blocked = []
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(lab_url)
-            else (blocked.append(route.request.url), route.abort())
-        ),
-    )
-    page = context.new_page()
+    context, page, _, _ = server_page(browser, lab_url, height=900)
     try:
         page.goto(f"{lab_url}/lab/tree/chapters/quadratic_model.md")
         # Opened with the Jupytext notebook view (not the text editor): cells are rendered.
@@ -83,59 +37,16 @@ def test_page_opens_as_a_notebook_and_gdlab_imports(browser, lab_url, artifacts_
             timeout=30000,
         )
         # A first visit may ask which kernel to use: the default is the venv's Python 3.
-        select = page.locator(".jp-Dialog .jp-mod-accept")
-        try:
-            select.wait_for(timeout=10000)
-            select.click()
-        except PlaywrightTimeout:
-            pass
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000)
+        wait_for_kernel(page, ".jp-NotebookPanel", dialog_timeout=10000)
         # Run the setup cell (it imports gdlab) and wait for its execution count.
-        first = page.locator(".jp-NotebookPanel .jp-CodeCell").first
-        first.locator(".cm-content").click()
-        page.keyboard.press("Shift+Enter")
-        prompt = first.locator(".jp-InputPrompt")
-        deadline = time.monotonic() + 60
-        while "[1]" not in prompt.inner_text() and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert "[1]" in prompt.inner_text(), f"setup cell did not run: {prompt.inner_text()!r}"
-        stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
-        errors = first.locator(stderr).all_inner_texts()
-        assert not any("Error" in text for text in errors), errors
+        run_cell(page, ".jp-NotebookPanel", 0, 1)
     finally:
         page.screenshot(path=str(artifacts_dir / "jupyterlab_quadratic_model.png"))
         context.close()
 
 
-def _lab_page(browser, lab_url):
-    """A Chromium page that may reach only JupyterLab's server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(lab_url) else route.abort(),
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error.stack or str(error)))
-    return context, page, errors
-
-
 # The notebook shown (JupyterLab keeps the other open tabs' panels in the page, hidden).
 PANEL = ".jp-NotebookPanel:visible"
-
-
-def _run_cell(page, index: int, count: int) -> None:
-    """Run code cell ``index`` (from 0) with Shift+Enter; wait for execution count ``count``."""
-    cell = page.locator(PANEL).locator(".jp-CodeCell").nth(index)
-    cell.locator(".cm-content").click()
-    page.keyboard.press("Shift+Enter")
-    prompt = cell.locator(".jp-InputPrompt")
-    deadline = time.monotonic() + 60
-    while f"[{count}]" not in prompt.inner_text() and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert f"[{count}]" in prompt.inner_text(), f"cell {index} did not run: {cell.inner_text()}"
-    errors = cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-    assert not any("Error" in text for text in errors), errors
 
 
 LIVE_CELLS = [
@@ -178,23 +89,14 @@ def _gap(text: str) -> tuple[float, float]:
 
 
 def test_explorer_is_live_in_jupyterlab(browser, lab_url, live_notebook, artifacts_dir):
-    context, page, errors = _lab_page(browser, lab_url)
+    context, page, errors, _ = server_page(browser, lab_url)
     try:
         # A workspace of its own: the default one reopens the other test's tabs.
         page.goto(f"{lab_url}/lab/workspaces/explorer-live/tree/{live_notebook}")
-        page.wait_for_selector(f"{PANEL} .jp-CodeCell", timeout=60000)
-        select = page.locator(".jp-Dialog .jp-mod-accept")
-        try:
-            select.wait_for(timeout=5000)
-            select.click()
-        except PlaywrightTimeout:
-            pass
-        page.wait_for_selector(
-            f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000
-        )
+        wait_for_kernel(page, PANEL)
 
         # The widget renders from the kernel's model, through the anywidget Lab extension.
-        _run_cell(page, 0, 1)
+        run_cell(page, PANEL, 0, 1)
         explorer = page.locator(".jp-OutputArea-output .gdx")
         explorer.wait_for(timeout=60000)
         view = "() => document.querySelector('.gdx').parentElement.__gdlabExplorer"
@@ -214,14 +116,14 @@ def test_explorer_is_live_in_jupyterlab(browser, lab_url, live_notebook, artifac
         page.keyboard.press("Enter")
         assert counter.inner_text() == "t = 2 of 100"
         assert explorer.locator("path.gdx-past.gdx-m-heavy_ball").count() == 1
-        _run_cell(page, 1, 2)
+        run_cell(page, PANEL, 1, 2)
         printed = page.locator(PANEL).locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea")
         lr = page.evaluate(f"() => ({view})().settings().lr")
         assert printed.inner_text().strip() == f"kernel: t = 2, lr = {lr!r}"
         assert "#" not in page.url  # with a kernel, the page address is left alone
 
         # use_step: your trajectory over the reference, and the gap between them.
-        _run_cell(page, 2, 3)
+        run_cell(page, PANEL, 2, 3)
         user_line = explorer.locator(".gdx-user")
         page.wait_for_function(
             "() => document.querySelector('.gdx-user').textContent.includes('gap')"
@@ -246,7 +148,7 @@ def test_explorer_is_live_in_jupyterlab(browser, lab_url, live_notebook, artifac
         gap, largest = _gap(user_line.inner_text())
         assert largest < 1e-12
         # A wrong step shows a gap that grows.
-        _run_cell(page, 3, 4)
+        run_cell(page, PANEL, 3, 4)
         page.wait_for_function(
             "() => document.querySelector('.gdx-user').textContent.startsWith('no momentum')"
         )

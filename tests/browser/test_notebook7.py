@@ -11,29 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from jupyter_ui import jupyter_server, run_cell, server_page, wait_for_kernel
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPLORER_PAGE = "chapters/optimizer_explorer.md"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _digest(path: Path) -> str:
@@ -43,53 +31,20 @@ def _digest(path: Path) -> str:
 @pytest.fixture(scope="module")
 def notebook7(tmp_path_factory):
     """(url, token) of a Notebook 7 server on the project; stopped (and killed if need be) after."""
-    port = _free_port()
     token = secrets.token_hex(16)
-    command = [
-        str(Path(sys.executable).with_name("jupyter")), "notebook", "--no-browser",
-        f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        "--ServerApp.password=", f"--notebook-dir={ROOT}",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
     settings = tmp_path_factory.mktemp("notebook7-user-settings")
     docmanager = settings / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
     env = {
-        **os.environ,
         "JUPYTER_RUNTIME_DIR": str(tmp_path_factory.mktemp("notebook7-runtime")),
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("notebook7-workspaces")),
     }
     page_digest = _digest(ROOT / EXPLORER_PAGE)
-    log = (tmp_path_factory.mktemp("notebook7") / "notebook7.log").open("w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            request = urllib.request.Request(
-                f"{url}/api/status", headers={"Authorization": f"token {token}"}
-            )
-            try:
-                urllib.request.urlopen(request, timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"Notebook 7 exited with {server.returncode}; see {log.name}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Notebook 7 did not start within 60 s; see {log.name}")
-                time.sleep(0.5)
+    log = tmp_path_factory.mktemp("notebook7") / "notebook7.log"
+    with jupyter_server("notebook", ROOT, log, token=token, env=env) as url:
         yield url, token
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
     assert _digest(ROOT / EXPLORER_PAGE) == page_digest, f"the test run changed {EXPLORER_PAGE}"
 
 
@@ -104,58 +59,11 @@ UPSTREAM_STARTUP_ERROR = re.compile(
 )
 
 
-def _notebook7_page(browser, url):
-    """A Chromium page that may reach only the Notebook 7 server; the page errors it throws."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    blocked = []
-
-    def route(route_request):
-        if route_request.request.url.startswith(url):
-            route_request.continue_()
-        else:
-            blocked.append(route_request.request.url)
-            route_request.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error.stack or str(error)))
-    return context, page, errors, blocked
-
-
 def _unexpected(errors: list[str]) -> list[str]:
     return [error for error in errors if not UPSTREAM_STARTUP_ERROR.match(error)]
 
 
 PANEL = ".jp-NotebookPanel"
-
-
-def _wait_for_kernel(page) -> None:
-    """Accept the kernel dialog if one is shown (the venv's Python 3); wait for an idle kernel."""
-    page.wait_for_selector(f"{PANEL} .jp-CodeCell", timeout=60000)
-    select = page.locator(".jp-Dialog .jp-mod-accept")
-    try:
-        select.wait_for(timeout=5000)
-        select.click()
-    except PlaywrightTimeout:
-        pass
-    page.wait_for_selector(
-        f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000
-    )
-
-
-def _run_cell(page, index: int, count: int) -> None:
-    """Run code cell ``index`` (from 0) with Shift+Enter; wait for execution count ``count``."""
-    cell = page.locator(PANEL).locator(".jp-CodeCell").nth(index)
-    cell.locator(".cm-content").click()
-    page.keyboard.press("Shift+Enter")
-    prompt = cell.locator(".jp-InputPrompt")
-    deadline = time.monotonic() + 60
-    while f"[{count}]" not in prompt.inner_text() and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert f"[{count}]" in prompt.inner_text(), f"cell {index} did not run: {cell.inner_text()}"
-    errors = cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-    assert not any("Error" in text for text in errors), errors
 
 
 def _assert_drawn(explorer) -> None:
@@ -175,7 +83,7 @@ def _assert_drawn(explorer) -> None:
 
 def test_page_opens_as_a_notebook_with_a_live_explorer(browser, notebook7, artifacts_dir):
     url, token = notebook7
-    context, page, errors, blocked = _notebook7_page(browser, url)
+    context, page, errors, blocked = server_page(browser, url)
     try:
         # The file browser's link to a page: Notebook 7 sends it to its notebook view, and the
         # Jupytext Notebook viewer (not the text editor) opens it.
@@ -186,11 +94,11 @@ def test_page_opens_as_a_notebook_with_a_live_explorer(browser, notebook7, artif
             "(overrides.json, written by make setup)"
         )
         assert page.url.split("?")[0] == f"{url}/notebooks/{EXPLORER_PAGE}"
-        _wait_for_kernel(page)
+        wait_for_kernel(page, PANEL)
         assert page.locator(f"{PANEL} .jp-CodeCell").count() >= 3
         # The page's setup cell (imports gdlab), then its explorer cell.
-        _run_cell(page, 0, 1)
-        _run_cell(page, 1, 2)
+        run_cell(page, PANEL, 0, 1)
+        run_cell(page, PANEL, 1, 2)
         explorer = page.locator(".jp-OutputArea-output .gdx")
         explorer.wait_for(timeout=60000)
         view = "() => document.querySelector('.gdx').parentElement.__gdlabExplorer"
@@ -230,13 +138,13 @@ def live_page():
 
 def test_explorer_is_live_in_notebook7(browser, notebook7, live_page, artifacts_dir):
     url, token = notebook7
-    context, page, errors, blocked = _notebook7_page(browser, url)
+    context, page, errors, blocked = server_page(browser, url)
     try:
         page.goto(f"{url}/notebooks/{live_page}?token={token}")
-        _wait_for_kernel(page)
+        wait_for_kernel(page, PANEL)
 
         # The widget renders from the kernel's model, through the anywidget extension.
-        _run_cell(page, 0, 1)
+        run_cell(page, PANEL, 0, 1)
         explorer = page.locator(".jp-OutputArea-output .gdx")
         explorer.wait_for(timeout=60000)
         view = "() => document.querySelector('.gdx').parentElement.__gdlabExplorer"
@@ -256,7 +164,7 @@ def test_explorer_is_live_in_notebook7(browser, notebook7, live_page, artifacts_
         assert explorer.locator("svg.gdx-svg").first.locator("path.gdx-past").count() >= 1
 
         # The kernel sees the new t.
-        _run_cell(page, 1, 2)
+        run_cell(page, PANEL, 1, 2)
         printed = page.locator(PANEL).locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea")
         assert printed.inner_text().strip() == "kernel: t = 2"
         assert "#" not in page.url  # with a kernel, the page address is left alone
