@@ -402,13 +402,14 @@ class SharpFlatSum(Problem):
 
     # phi and its derivatives, vectorised over w (a float array)
     def _parts(self, w):
+        """min(q_s, q_f), the sum of exp(-k (q - min)) over both wells, and the softmax weights."""
         u = 0.5 * self.a * (w - self.sharp_center) ** 2
         v = 0.5 * self.b * (w - self.flat_center) ** 2
         low = np.minimum(u, v)
         p_sharp = np.exp(-self.k * (u - low))
         p_flat = np.exp(-self.k * (v - low))
         total = p_sharp + p_flat
-        return u, v, low, p_sharp / total, p_flat / total
+        return low, total, p_sharp / total, p_flat / total
 
     def phi(self, w):
         """The shared shape phi(w) (vectorised).
@@ -423,8 +424,8 @@ class SharpFlatSum(Problem):
         float or ndarray
         """
         w = np.asarray(w, dtype=np.float64)
-        u, v, low, p_s, p_f = self._parts(w)
-        return low - np.log(np.exp(-self.k * (u - low)) + np.exp(-self.k * (v - low))) / self.k
+        low, total, _, _ = self._parts(w)
+        return low - np.log(total) / self.k
 
     def phi_slope(self, w):
         """phi'(w) = p_s q_s' + p_f q_f' with the softmax weights p (vectorised).
@@ -439,7 +440,7 @@ class SharpFlatSum(Problem):
         float or ndarray
         """
         w = np.asarray(w, dtype=np.float64)
-        _, _, _, p_s, p_f = self._parts(w)
+        _, _, p_s, p_f = self._parts(w)
         return p_s * self.a * (w - self.sharp_center) + p_f * self.b * (w - self.flat_center)
 
     def phi_curvature(self, w):
@@ -455,7 +456,7 @@ class SharpFlatSum(Problem):
         float or ndarray
         """
         w = np.asarray(w, dtype=np.float64)
-        _, _, _, p_s, p_f = self._parts(w)
+        _, _, p_s, p_f = self._parts(w)
         slope_s, slope_f = self.a * (w - self.sharp_center), self.b * (w - self.flat_center)
         return p_s * self.a + p_f * self.b - self.k * p_s * p_f * (slope_s - slope_f) ** 2
 
