@@ -118,6 +118,19 @@ def test_render_one_liner():
     assert hasattr(out, "_repr_markdown_") and "$f(w_{t+1}) \\le" in out.markdown
 
 
+def test_render_summary_collapses_the_same_table_under_its_title():
+    from gdlab.derivations import descent_lemma, render
+
+    open_table = render(descent_lemma()).markdown
+    collapsed = render(descent_lemma(), summary="Descent lemma: one GD step lowers f").markdown
+    assert collapsed.startswith("`````{dropdown} Descent lemma: one GD step lowers f\n")
+    assert collapsed.endswith("`````\n")
+    assert open_table in collapsed
+    for bad in ["", "two\nlines", 3]:
+        with pytest.raises(ValueError, match="summary must be"):
+            render(descent_lemma(), summary=bad)
+
+
 def test_failing_derivation_raises_with_step_residual_and_assumptions():
     d = errata.descent_lemma("as-stated")
     with pytest.raises(gd.DerivationError) as info:

@@ -141,8 +141,37 @@ def _short(v) -> str:
     return str(v)
 
 
-def render(d: Derivation, *, allow_failures: bool = False, title: bool = False) -> Rendered:
-    """Check ``d`` and render it as a Markdown table (see the module docstring)."""
+def render(
+    d: Derivation,
+    *,
+    allow_failures: bool = False,
+    title: bool = False,
+    summary: str | None = None,
+) -> Rendered:
+    """Check ``d`` and render it as a Markdown table (see the module docstring).
+
+    Parameters
+    ----------
+    d : Derivation
+        The derivation to check and show.
+    allow_failures : bool
+        Show a derivation with a failing step instead of raising :class:`DerivationError`.
+    title : bool
+        Start with the derivation's title and source.
+    summary : str, optional
+        Collapse the table into a dropdown whose visible title is ``summary``; it should say what
+        the derivation proves ("Heavy ball: the two forms are the same recurrence"). Section pages
+        show derivations collapsed; the derivations page shows them open.
+
+    Returns
+    -------
+    Rendered
+        The Markdown (MyST, parsed by MyST-NB) and the report it came from.
+    """
+    if summary is not None and (not isinstance(summary, str) or not summary.strip()):
+        raise ValueError(f"summary must be a non-empty string, got {summary!r}")
+    if summary is not None and "\n" in summary:
+        raise ValueError(f"summary must be one line, got {summary!r}")
     report = check(d)
     if not report.ok and not allow_failures:
         raise DerivationError(str(report))
@@ -182,7 +211,11 @@ def render(d: Derivation, *, allow_failures: bool = False, title: bool = False) 
         )
     elif report.result_error:
         lines.append(f"**Result:** {report.result_error}")
-    return Rendered("\n".join(lines) + "\n", report)
+    markdown = "\n".join(lines) + "\n"
+    if summary is not None:
+        fence = "`" * 5  # longer than any fence the table could hold
+        markdown = f"{fence}{{dropdown}} {summary}\n{markdown}{fence}\n"
+    return Rendered(markdown, report)
 
 
 __all__ += ["DerivationError"]
