@@ -38,8 +38,10 @@ def numbering_problems(path: str) -> list[str]:
     soup = _soup(path)
     main = _main(soup)
     problems = []
+    for anchor in main.select("a.headerlink"):
+        anchor.decompose()  # the permalink's "#" is not part of a number
     for eqno in main.select("span.eqno"):
-        text = eqno.get_text().replace("\xb6", "").strip()
+        text = eqno.get_text().strip()
         if not EQUATION.match(text):
             problems.append(f"equation number {text!r}")
     for link in main.select('a[href*="#equation-"]'):
