@@ -55,8 +55,8 @@ def numbering_problems(path: str) -> list[str]:
         if kind in {"Fig.", "Figure", "Table", "Listing"}:
             if not CHAPTER_FIGURE.match(text):
                 problems.append(f"caption number {text!r}")
-        else:  # a numbered theorem or exercise box: 1, 2, 3... on this page only
-            per_kind[kind].append(number)
+        elif number.strip():  # a numbered theorem or exercise box: 1, 2, 3... on this page
+            per_kind[kind].append(number.strip())
     for title in main.select("p.admonition-title"):
         match = re.match(r"^\s*(Exercise)\s+(\d+)\b", title.get_text())
         if match and not title.select("span.caption-number"):
