@@ -1,8 +1,8 @@
-r"""Show the chapter's own numbers (4.9, Lemma 4.1.4, Problem 4.1.1) instead of Sphinx's counters.
+r"""Show the chapter's own numbers (4.9, Lemma 4.1.4, Figure 4.2) and name everything else.
 
-Sphinx numbers labelled equations, sphinx-proof boxes and sphinx-exercise boxes with its own
-per-page counters, which never match the chapter. This extension lets a page write the chapter's
-number once, in the source, and shows it everywhere:
+Sphinx numbers labelled equations, figures, sphinx-proof boxes and sphinx-exercise boxes with
+counters that run through the whole book ("(26)", "Fig. 27"), which never match the chapter. This
+extension shows only the chapter's numbers (4.x) and names the rest:
 
 - **Equations.** A labelled display equation whose LaTeX contains ``\tag{4.9}``,
 
@@ -11,8 +11,14 @@ number once, in the source, and shows it everywhere:
      $$ f(w) \le \dots \tag{4.9} $$ (eq-4-9)
 
   is shown with the number ``(4.9)`` (the ``\tag`` is removed from the LaTeX, so MathJax does
-  not print a second number) and ``{eq}`eq-4-9``` renders as ``(4.9)`` on every page. Labelled
-  equations without a ``\tag`` keep Sphinx's numbering; an unlabelled ``\tag`` is left to MathJax.
+  not print a second number) and ``{eq}`eq-4-9``` renders as ``(4.9)`` on every page. A tag may
+  be a name instead, ``\tag{HB}``. A labelled equation without a ``\tag`` is named after its
+  label: ``(eq-adagrad-norm-rate)`` is shown and referenced as ``(adagrad norm rate)``, never by
+  a running number. An unlabelled ``\tag`` is left to MathJax.
+- **Figures, tables, code blocks.** Only those listed in the configuration value
+  ``chapter_figure_numbers`` (label -> the chapter's number, e.g. ``fig-hidden-valley: "4.2"``)
+  are numbered ("Figure 4.2"); every other one is shown without a number. ``{numref}`` to an
+  unnumbered figure becomes a link reading "this figure" (same page) or "the figure on <page>".
 - **Theorem boxes.** A ``prf:`` box with ``:nonumber:`` whose title starts with its own type and
   a number, ``Lemma 4.1.4 (Descent lemma)``, is headed "Lemma 4.1.4 (Descent lemma)" (not
   "Lemma (Lemma 4.1.4 (Descent lemma))"), and ``{prf:ref}`descent-lemma``` renders as
@@ -20,8 +26,10 @@ number once, in the source, and shows it everywhere:
 - **Exercises.** An ``exercise`` with ``:nonumber:`` whose title starts with a word and a number,
   ``Problem 4.1.1 (Steepest direction)``, is headed exactly that (not "Exercise (Problem ...)"),
   and ``{ref}`problem-4-1-1``` renders as "Problem 4.1.1".
+- **Numbered boxes** (a ``prf:`` box or an exercise without ``:nonumber:``) are numbered per page,
+  1, 2, 3..., as the parts of that page, never through the whole book.
 
-Anything else is left untouched. Requires ``numfig`` and ``math_numfig`` (the book's config).
+Requires ``numfig`` and ``math_numfig`` (the book's config).
 """
 
 from __future__ import annotations
@@ -30,11 +38,16 @@ import re
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 #: ``\tag{4.9}`` or ``\tag*{4.9}`` in an equation's LaTeX.
 TAG = re.compile(r"\\tag\*?\{([^{}]+)\}")
 #: "Lemma 4.1.4 (Descent lemma)" -> ("Lemma", "4.1.4", " (Descent lemma)").
 NUMBERED_TITLE = re.compile(r"^\s*([A-Za-z]+)\s+(\d+(?:\.\d+)*)(.*)$", re.DOTALL)
+#: Enumerable types that are named, not numbered, unless the chapter gives them a number.
+NAMED_TYPES = ("figure", "table", "code-block")
 
 
 def chapter_tag(latex: str) -> tuple[str | None, str]:
@@ -43,6 +56,12 @@ def chapter_tag(latex: str) -> tuple[str | None, str]:
     if len(tags) != 1:
         return None, latex
     return tags[0].strip(), TAG.sub("", latex).rstrip()
+
+
+def label_name(label: str) -> str:
+    """The name an untagged labelled equation is shown with: "eq-adagrad-rate" -> "adagrad rate"."""
+    name = re.sub(r"^eq[-_:]", "", label.strip())
+    return re.sub(r"[-_:]+", " ", name).strip() or label
 
 
 def numbered_title(title: str, kind: str | None = None) -> tuple[str, str, str] | None:
@@ -81,6 +100,8 @@ def _read_equations(app, doctree, docname, registry) -> None:
             continue
         tag, latex = chapter_tag(node.astext())
         if tag is None:
+            # No running number: the equation is named after its label.
+            tags[node["ids"][0]] = label_name(node["label"])
             continue
         node.children = []
         node += nodes.Text(latex)
@@ -139,15 +160,43 @@ def _doctree_read(app, doctree) -> None:
     _read_exercises(app, doctree, docname, registry)
 
 
-def _apply_equation_numbers(app, env) -> None:
-    """After Sphinx has numbered the figures and equations, put the chapter's tags in."""
-    for docname, tags in _registry(env)["equations"].items():
-        numbers = env.toc_fignumbers.get(docname, {}).get("displaymath")
-        if numbers is None:
+def _chapter_figures(app, env) -> dict:
+    """(docname, node id) -> the chapter's number, from ``chapter_figure_numbers``."""
+    labels = env.get_domain("std").labels
+    wanted = {}
+    for label, number in (app.config.chapter_figure_numbers or {}).items():
+        entry = labels.get(str(label).lower())
+        if entry is None:
+            logger.warning(f"chapter_figure_numbers: no figure is labelled {label!r}")
             continue
-        for node_id, tag in tags.items():
-            if node_id in numbers:
-                numbers[node_id] = (tag,)
+        wanted[entry[0], entry[1]] = str(number)
+    return wanted
+
+
+def _apply_chapter_numbers(app, env) -> None:
+    """After Sphinx has numbered everything through the book, keep only the chapter's numbers.
+
+    Equations get their tag (a number or a name), figures/tables/code blocks the chapter's
+    number or none, and numbered theorem and exercise boxes a number per page.
+    """
+    equations = _registry(env)["equations"]
+    wanted = _chapter_figures(app, env)
+    for docname, by_type in env.toc_fignumbers.items():
+        for figtype, numbers in by_type.items():
+            if figtype == "displaymath":
+                for node_id, tag in equations.get(docname, {}).items():
+                    if node_id in numbers:
+                        numbers[node_id] = (tag,)
+            elif figtype in NAMED_TYPES:
+                for node_id in list(numbers):
+                    if (docname, node_id) in wanted:
+                        numbers[node_id] = (wanted[docname, node_id],)
+                    else:
+                        del numbers[node_id]
+            else:  # theorem and exercise boxes: 1, 2, 3... on each page
+                in_order = sorted(numbers, key=lambda node_id: numbers[node_id])
+                for index, node_id in enumerate(in_order, start=1):
+                    numbers[node_id] = (index,)
 
 
 def _purge(app, env, docname) -> None:
@@ -180,7 +229,10 @@ class ChapterReferenceText(SphinxPostTransform):
         from sphinx import addnodes
 
         labels = _registry(self.env)["labels"]
-        for node in self.document.findall(addnodes.pending_xref):
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            if (node.get("refdomain"), node.get("reftype")) == ("std", "numref"):
+                self._name_unnumbered(node)
+                continue
             target = node.get("reftarget")
             if node.get("refexplicit") or target not in labels:
                 continue
@@ -192,6 +244,27 @@ class ChapterReferenceText(SphinxPostTransform):
             content.children = []
             content += nodes.Text(labels[target][1])
             node["refexplicit"] = True
+
+    def _name_unnumbered(self, node) -> None:
+        """A ``{numref}`` to a figure that has no number links with words instead."""
+        entry = self.env.get_domain("std").labels.get(node.get("reftarget", ""))
+        if entry is None:
+            return  # Sphinx reports the unknown label
+        docname, node_id = entry[0], entry[1]
+        by_type = self.env.toc_fignumbers.get(docname, {})
+        if any(node_id in by_type.get(figtype, {}) for figtype in NAMED_TYPES):
+            return  # a chapter number: Sphinx writes "Figure 4.2"
+        if node.get("refexplicit"):
+            text = re.sub(r"\s*(%s|\{number\}|\{name\})\s*", " ", node.astext()).strip()
+        elif docname == self.env.docname:
+            text = "this figure"
+        else:
+            title = self.env.titles.get(docname)
+            text = "the figure on " + (title.astext() if title is not None else docname)
+        content = nodes.inline("", text, classes=["xref", "std", "std-ref"])
+        node.children = [content]
+        node["reftype"] = "ref"
+        node["refexplicit"] = True
 
 
 class ChapterExerciseTitles(SphinxPostTransform):
@@ -224,9 +297,10 @@ class ChapterExerciseTitles(SphinxPostTransform):
 
 def setup(app):
     app.connect("doctree-read", _doctree_read)
-    app.connect("env-check-consistency", _apply_equation_numbers)
+    app.add_config_value("chapter_figure_numbers", {}, "env")
+    app.connect("env-check-consistency", _apply_chapter_numbers)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.add_post_transform(ChapterReferenceText)
     app.add_post_transform(ChapterExerciseTitles)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

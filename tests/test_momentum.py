@@ -7,7 +7,7 @@ import pytest
 
 from gdlab import momentum
 from gdlab.optim import GD, HeavyBall, Nesterov, run
-from gdlab.problems import LeastSquares, Quadratic, Rosenbrock
+from gdlab.problems import LeastSquares, Quadratic, Rosenbrock, worst_case_quadratic
 
 VALLEY = Quadratic([1.0, 25.0], angle=0.3, minimizer=[0.5, -1.0])
 W0 = np.array([2.0, 1.0])
@@ -137,3 +137,91 @@ def test_tuned_heavy_ball_cycles_on_the_counterexample():
     assert abs(run(GD(lr=2 / 26), problem, [3.3], 600).iterates[-1, 0]) < 1e-9
     nesterov = run(Nesterov(lr=1 / 25, beta=2 / 3), problem, [3.3], 600)
     assert abs(nesterov.iterates[-1, 0]) < 1e-9
+
+
+def test_nesterov_convex_matches_a_loop_written_here():
+    problem = Rosenbrock(b=5.0)
+    trace = run(momentum.NesterovConvex(lr=0.01), problem, [-1.0, 1.0], 50)
+    w_prev = w = np.array([-1.0, 1.0])
+    for t in range(1, 51):
+        y = w + (t - 1) / (t + 2) * (w - w_prev)
+        w_prev, w = w, y - 0.01 * problem.grad(y)
+        assert np.allclose(trace.iterates[t], w, rtol=0, atol=1e-13)
+    # The first step has no momentum: it is a GD step.
+    assert np.allclose(trace.iterates[1], run(GD(0.01), problem, [-1.0, 1.0], 1).iterates[1])
+
+
+def test_nesterov_convex_keeps_its_guarantee_and_gd_keeps_its_own():
+    # f(w_T) - f* <= 2 L ||w0 - w*||^2 / (T + 1)^2 (Nesterov) and L ||w0 - w*||^2 / (2T) (GD)
+    # at every T, on convex quadratics with eigenvalues down to 0 (not strongly convex).
+    rng = np.random.default_rng(0)
+    for seed in range(5):
+        eigenvalues = np.concatenate([[0.0, 1.0], rng.uniform(0, 1, 18) ** 3])
+        problem = Quadratic(eigenvalues, seed=seed, minimizer=rng.standard_normal(20))
+        w0 = rng.standard_normal(20)
+        radius = np.sum((w0 - problem.minimizer) ** 2)
+        t = np.arange(1, 301)
+        nag = run(momentum.NesterovConvex(lr=1.0), problem, w0, 300).values[1:]
+        gd = run(GD(lr=1.0), problem, w0, 300).values[1:]
+        assert np.all(nag <= 2 * radius / (t + 1) ** 2)
+        assert np.all(gd <= radius / (2 * t))
+    with pytest.raises(ValueError, match="lr"):
+        momentum.NesterovConvex(lr=0.0)
+
+
+def test_worst_case_quadratic_matches_nesterovs_closed_forms():
+    problem = worst_case_quadratic(9, L=2.0)
+    tridiagonal = 2 * np.eye(9) - np.eye(9, k=1) - np.eye(9, k=-1)
+    assert np.allclose(problem.A, 0.5 * tridiagonal, rtol=0, atol=1e-15)
+    # mu = 0: w*_i = 1 - i / (d + 1) (Nesterov 2004, Eq. 2.1.12), f(0) - f* = L/8 * d/(d+1).
+    assert np.allclose(problem.minimizer, 1 - np.arange(1, 10) / 10, rtol=0, atol=1e-12)
+    assert problem.value(np.zeros(9)) == pytest.approx(2.0 / 8 * 9 / 10)
+    assert 0 < problem.mu and problem.L < 2.0
+    # mu > 0: eigenvalues in (mu, L); far from the end w*_i ~ q^i, q = (sqrt k - 1)/(sqrt k + 1).
+    strong = worst_case_quadratic(400, L=100.0, mu=1.0)
+    assert 1.0 < strong.mu and strong.L < 100.0
+    q = (10 - 1) / (10 + 1)
+    assert np.allclose(strong.minimizer[:40], q ** np.arange(1, 41), rtol=1e-9)
+    for bad in [dict(dim=0, L=1.0), dict(dim=3, L=-1.0), dict(dim=3, L=1.0, mu=1.0)]:
+        with pytest.raises(ValueError):
+            worst_case_quadratic(**bad)
+
+
+def test_first_order_iterates_reach_one_coordinate_per_gradient():
+    problem = worst_case_quadratic(41, L=1.0, mu=0.01)
+    w0 = np.zeros(41)
+    for optimizer in [GD(1.0), HeavyBall(0.5, 0.8), Nesterov(1.0, 0.8),
+                      momentum.NesterovConvex(1.0)]:  # fmt: skip
+        iterates = run(optimizer, problem, w0, 30).iterates
+        for t in range(31):
+            # zero to rounding (A w* = b holds to about 1e-16) beyond coordinate t
+            assert np.all(np.abs(iterates[t, t:]) < 1e-12), (optimizer, t)
+            # so no method gets closer than the tail of w* it has not reached
+            tail = np.linalg.norm(problem.minimizer[t:])
+            assert np.linalg.norm(iterates[t] - problem.minimizer) >= tail - 1e-12
+    # mu = 0 and d = 2T + 1: f(w_T) - f* >= 3 L ||w0 - w*||^2 / (32 (T + 1)^2) (Theorem 2.1.7).
+    for horizon in (5, 20, 60):
+        convex = worst_case_quadratic(2 * horizon + 1, L=1.0)
+        radius = np.sum(convex.minimizer**2)
+        for optimizer in [GD(1.0), momentum.NesterovConvex(1.0)]:
+            gap = run(optimizer, convex, np.zeros(convex.dim), horizon).values[-1]
+            assert gap >= 3 * radius / (32 * (horizon + 1) ** 2)
+
+
+def test_heavy_ball_matrix_steps_the_error_and_is_a_jordan_block_at_polyaks_tuning():
+    lr, beta, lam = 0.03, 0.8, 25.0
+    M = momentum.heavy_ball_matrix(lam, lr, beta)
+    trace = run(HeavyBall(lr=lr, beta=beta), Quadratic([lam]), [1.0], 10).iterates[:, 0]
+    state = np.array([trace[0], trace[0]])  # (x_0, x_{-1}), x_{-1} = x_0
+    for t in range(10):
+        state = M @ state
+        assert state[0] == pytest.approx(trace[t + 1], rel=1e-12, abs=1e-15)
+    polyak_lr, polyak_beta = 4 / (np.sqrt(100) + 1) ** 2, ((10 - 1) / (10 + 1)) ** 2
+    at_L = momentum.heavy_ball_matrix(100.0, polyak_lr, polyak_beta)
+    assert np.allclose(np.linalg.eigvals(at_L), -np.sqrt(polyak_beta), atol=1e-6)
+    assert not np.allclose(at_L @ at_L.T, at_L.T @ at_L)  # not normal
+    assert np.linalg.norm(np.linalg.matrix_power(at_L, 5), 2) > 1  # grows before it decays
+    with pytest.raises(ValueError, match="beta"):
+        momentum.heavy_ball_matrix(1.0, 0.1, 1.0)
+    with pytest.raises(ValueError, match="eigenvalue"):
+        momentum.heavy_ball_matrix(np.nan, 0.1, 0.5)

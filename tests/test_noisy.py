@@ -67,3 +67,46 @@ def test_zero_noise_is_the_exact_gradient_and_attributes_are_delegated():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_stationary_gap_solves_the_lyapunov_equation():
+    from scipy.linalg import solve_discrete_lyapunov
+
+    from gdlab.noisy import stationary_gap
+
+    eigenvalues = np.array([0.5, 2.0, 9.0])
+    for lr, beta, noise, batch in [(0.1, 0.0, 1.0, 1), (0.05, 0.9, 0.3, 4), (0.2, 0.5, 2.0, 2)]:
+        expected = 0.0
+        for lam in eigenvalues:
+            M = np.array([[1 + beta - lr * lam, -beta], [1.0, 0.0]])
+            Q = np.diag([lr**2 * noise**2 / batch, 0.0])  # the noise enters through -eta xi
+            expected += lam / 2 * solve_discrete_lyapunov(M, Q)[0, 0]
+        assert stationary_gap(eigenvalues, lr, beta, noise, batch) == pytest.approx(expected)
+
+
+def test_stationary_gap_is_what_long_runs_average():
+    from gdlab.noisy import stationary_gap
+    from gdlab.optim import HeavyBall, run
+
+    problem = NoisyGradient(Quadratic([1.0, 10.0], angle=0.4), noise=0.5)
+    for lr, beta in [(0.05, 0.0), (0.01, 0.9)]:
+        values = [
+            run(HeavyBall(lr, beta, batch_size=1, seed=s), problem, [0.0, 0.0], 3000).values[500:]
+            for s in range(4)
+        ]
+        measured = np.mean(values)
+        assert measured == pytest.approx(stationary_gap([1.0, 10.0], lr, beta, 0.5), rel=0.1)
+
+
+def test_stationary_gap_rejects_an_unstable_step_and_bad_values():
+    from gdlab.noisy import stationary_gap
+
+    with pytest.raises(ValueError, match="lr must be below"):
+        stationary_gap([1.0, 10.0], 0.2, 0.0)  # 2/10 = 0.2 is the edge
+    assert np.isfinite(stationary_gap([1.0, 10.0], 0.39, 0.99))  # 2(1 + beta)/10 = 0.398
+    with pytest.raises(ValueError, match="eigenvalues"):
+        stationary_gap([0.0, 1.0], 0.1)
+    with pytest.raises(ValueError, match="noise"):
+        stationary_gap([1.0], 0.1, noise=-1.0)
+    with pytest.raises(ValueError, match="batch_size"):
+        stationary_gap([1.0], 0.1, batch_size=0)

@@ -188,3 +188,39 @@ def test_anisotropic_least_squares_has_the_requested_conditioning():
     assert np.std(residuals) == pytest.approx(0.1, rel=0.05)
     with pytest.raises(ValueError, match="condition_number"):
         stochastic.anisotropic_least_squares(10, 2, condition_number=0.5)
+
+
+def test_mean_square_factor_by_hand_and_by_enumerating_every_sequence():
+    # Wu et al.'s counterexample to "SGD's condition is stronger than GD's": h = {1.1, 3.4}, eta 1.
+    curvatures, lr = np.array([1.1, 3.4]), 1.0
+    assert stochastic.mean_square_factor(curvatures, lr) == pytest.approx(1.25**2)
+    assert stochastic.mean_square_factor(curvatures, lr, 1) == pytest.approx((0.01 + 5.76) / 2)
+    # E (w_t / w_0)^2 over all 2^8 equally likely example sequences is the factor to the 8th.
+    factors = 1 - lr * curvatures
+    squares = [np.prod(factors[list(s)] ** 2) for s in itertools.product([0, 1], repeat=8)]
+    assert np.mean(squares) == pytest.approx(stochastic.mean_square_factor(curvatures, lr, 1) ** 8)
+    # Almost surely stable (the log criterion), mean-square unstable, GD unstable.
+    assert stochastic.linear_stability_exponent(curvatures, lr, 1) == pytest.approx(
+        (np.log(0.1) + np.log(2.4)) / 2
+    )
+    with pytest.raises(ValueError, match="batch_size"):
+        stochastic.mean_square_factor(curvatures, lr, batch_size=3)
+    with pytest.raises(ValueError, match="lr"):
+        stochastic.mean_square_factor(curvatures, -1.0)
+    with pytest.raises(ValueError, match="curvatures"):
+        stochastic.mean_square_factor([], 1.0)
+
+
+def test_mean_square_stability_implies_both_other_criteria():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        curvatures = rng.uniform(0.0, 5.0, size=rng.integers(1, 6))
+        lr = rng.uniform(0.01, 1.0)
+        if stochastic.mean_square_factor(curvatures, lr, 1) < 1:
+            assert stochastic.mean_square_factor(curvatures, lr) < 1  # GD stable
+            assert stochastic.linear_stability_exponent(curvatures, lr, 1) < 0
+        # Jensen: E log|X| <= log E X^2 / 2 always.
+        assert (
+            stochastic.linear_stability_exponent(curvatures, lr, 1)
+            <= 0.5 * np.log(stochastic.mean_square_factor(curvatures, lr, 1)) + 1e-12
+        )

@@ -27,8 +27,10 @@ from gdlab.problems import Problem
 __all__ = [
     "HeavyBallCounterexample",
     "HeavyBallPositionForm",
+    "NesterovConvex",
     "NesterovPositionForm",
     "average_weights",
+    "heavy_ball_matrix",
     "unrolled_velocity",
 ]
 
@@ -108,6 +110,76 @@ class NesterovPositionForm(_PositionForm):
         w_next += lookahead  # w_{t+1} = y_t - eta grad f(y_t)
         w_prev[...] = w
         return w_next
+
+
+class NesterovConvex(Optimizer):
+    r"""Nesterov's method for smooth convex functions: momentum :math:`\beta_t = (t-1)/(t+2)`.
+
+    .. math::
+        y_t = w_t + \frac{t - 1}{t + 2} (w_t - w_{t-1}), \qquad
+        w_{t+1} = y_t - \eta \nabla f(y_t), \qquad t = 1, 2, \dots,\ w_0 = w_{-1}
+
+    The look-ahead form of Section 4.3 with a momentum that grows towards 1 instead of a constant
+    :math:`\beta`: no strong convexity is needed. With :math:`\eta = 1/L` on a convex,
+    :math:`L`-smooth :math:`f` it guarantees
+    :math:`f(w_T) - f^\star \le 2L\|w_0 - w^\star\|^2/(T+1)^2`, against GD's
+    :math:`L\|w_0 - w^\star\|^2/(2T)` (Nesterov 1983; Su, Boyd and Candes 2016), and
+    :math:`1/T^2` is the best order any first-order method can guarantee
+    (:func:`gdlab.problems.worst_case_quadratic`). State: ``w_prev``.
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate :math:`\eta > 0` (the guarantee needs :math:`\eta \le 1/L`).
+    batch_size, seed, replace
+        See :class:`gdlab.optim.Optimizer`.
+    """
+
+    def _step(self, w, problem, lr, t, out):
+        first = "w_prev" not in self._state
+        w_prev = self._state_array("w_prev", w.shape)  # w_{t-1}
+        if first:
+            w_prev[...] = w  # w_{-1} = w_0 (beta_1 = 0 anyway)
+        beta = (t - 1) / (t + 2)  # beta_t
+        lookahead = w + beta * (w - w_prev)  # y_t
+        g = self.gradient(lookahead, problem)  # grad f(y_t)
+        w_next = np.multiply(-lr, g, out=out)
+        w_next += lookahead  # w_{t+1} = y_t - eta grad f(y_t)
+        w_prev[...] = w
+        return w_next
+
+
+def heavy_ball_matrix(eigenvalue, lr, beta) -> np.ndarray:
+    r"""The heavy ball's 2x2 recurrence matrix along one eigendirection of a quadratic.
+
+    Along an eigendirection with eigenvalue :math:`\lambda`, the error :math:`x_t` of the heavy
+    ball obeys :math:`x_{t+1} = (1 + \beta - \eta\lambda) x_t - \beta x_{t-1}`, i.e.
+    :math:`(x_{t+1}, x_t) = M (x_t, x_{t-1})` with
+
+    .. math:: M = \begin{pmatrix} 1 + \beta - \eta\lambda & -\beta \\ 1 & 0 \end{pmatrix}.
+
+    Its eigenvalues are the roots of :math:`z^2 - (1 + \beta - \eta\lambda) z + \beta`; its
+    spectral radius sets the long-run rate. At a repeated root (Polyak's tuning at
+    :math:`\lambda = \mu` and :math:`\lambda = L`) :math:`M` is a Jordan block, not normal, and
+    :math:`\|M^t\|` first grows like :math:`t \rho^{t}` before it decays.
+
+    Parameters
+    ----------
+    eigenvalue : float
+        :math:`\lambda`, finite.
+    lr : float
+        :math:`\eta > 0`.
+    beta : float
+        :math:`\beta \in [0, 1)`.
+
+    Returns
+    -------
+    ndarray, shape (2, 2)
+    """
+    eigenvalue = _checks.real_scalar("eigenvalue", eigenvalue)
+    lr = _checks.positive("lr", lr)
+    beta = _checks.in_unit_interval("beta", beta)
+    return np.array([[1.0 + beta - lr * eigenvalue, -beta], [1.0, 0.0]])
 
 
 def unrolled_velocity(gradients, lr, beta) -> np.ndarray:

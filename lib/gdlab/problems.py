@@ -38,6 +38,7 @@ __all__ = [
     "Quadratic",
     "Rosenbrock",
     "StationaryPoint",
+    "worst_case_quadratic",
 ]
 
 
@@ -1117,3 +1118,52 @@ class HiddenValley(Problem):
             f"HiddenValley(dim={self.dim}, slope={self.slope:g}, depth={self.depth:g}, "
             f"width={self.width:g}, center={_format_array(self.center)})"
         )
+
+
+def worst_case_quadratic(dim, L, mu=0.0) -> Quadratic:
+    r"""Nesterov's worst-case quadratic for first-order methods (the lower bounds of Section 4.3).
+
+    .. math::
+        f(w) = \frac{L - \mu}{8} \left(w^\top T w - 2 w_1\right) + \frac{\mu}{2}\|w\|^2,
+        \qquad T = \operatorname{tridiag}(-1, 2, -1) \in \mathbb R^{d \times d},
+
+    returned in the form :math:`\tfrac12 (w - w^\star)^\top A (w - w^\star)` with
+    :math:`A = \tfrac{L - \mu}{4} T + \mu I` (eigenvalues in :math:`(\mu, L)`) and
+    :math:`w^\star = A^{-1} \tfrac{L - \mu}{4} e_1` (the two differ by a constant). Started at
+    :math:`w_0 = 0`, a method whose iterates stay in
+    :math:`w_0 + \operatorname{span}\{\nabla f(w_0), \dots, \nabla f(w_{t-1})\}` (GD, the heavy
+    ball, Nesterov) has :math:`w_t` zero beyond its first :math:`t` coordinates, because each
+    product with the tridiagonal :math:`A` reaches one coordinate further. Hence
+    :math:`\|w_t - w^\star\| \ge \|w^\star_{t+1:d}\|`, whatever the method. For
+    :math:`\mu > 0` and large :math:`d`,
+    :math:`w^\star_i \approx q^i` with :math:`q = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)`, which gives
+    the lower bound :math:`\|w_t - w^\star\| \gtrsim q^t \|w^\star\|`: no first-order method
+    beats the tuned heavy ball's rate on every quadratic (Nesterov 2004, Theorem 2.1.13). For
+    :math:`\mu = 0` and :math:`d = 2t + 1`,
+    :math:`f(w_t) - f^\star \ge 3L\|w_0 - w^\star\|^2 / (32 (t+1)^2)` (Theorem 2.1.7).
+
+    Parameters
+    ----------
+    dim : int
+        :math:`d \ge 1`.
+    L : float
+        The upper end of the spectrum, > 0.
+    mu : float, optional
+        The lower end, :math:`0 \le \mu < L` (default 0: smooth, not strongly convex).
+
+    Returns
+    -------
+    Quadratic
+        With ``minimizer`` :math:`w^\star` and start :math:`w_0 = 0`.
+    """
+    dim = _checks.positive_int("dim", dim)
+    L = _checks.positive("L", L)
+    mu = _checks.non_negative("mu", mu)
+    if not mu < L:
+        raise ValueError(f"mu must be smaller than L, got mu={mu}, L={L}")
+    scale = (L - mu) / 4.0
+    A = mu * np.eye(dim)
+    A += scale * (2.0 * np.eye(dim) - np.eye(dim, k=1) - np.eye(dim, k=-1))
+    b = np.zeros(dim)
+    b[0] = scale
+    return Quadratic.from_matrix(A, minimizer=np.linalg.solve(A, b))

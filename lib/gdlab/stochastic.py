@@ -36,6 +36,7 @@ __all__ = [
     "clip_by_norm",
     "empirical_variance",
     "linear_stability_exponent",
+    "mean_square_factor",
     "mean_test",
     "minibatch_gradients",
     "minibatch_variance",
@@ -544,6 +545,19 @@ class SharpFlatSum(Problem):
         )
 
 
+def _stability_factors(curvatures, lr, batch_size) -> np.ndarray:
+    """The per-step factors 1 - eta h of GD (one, with the mean curvature) or of SGD (one each)."""
+    curvatures = _checks.finite_array("curvatures", curvatures, ndim=1)
+    if curvatures.size == 0:
+        raise ValueError("curvatures must not be empty")
+    lr = _checks.positive("lr", lr)
+    if batch_size is None:
+        return np.array([1.0 - lr * curvatures.mean()])
+    if batch_size == 1 and not isinstance(batch_size, bool):
+        return 1.0 - lr * curvatures
+    raise ValueError(f"batch_size must be None (GD) or 1, got {batch_size!r}")
+
+
 def linear_stability_exponent(curvatures, lr, batch_size=None) -> float:
     r"""The average log growth of :math:`|w_t - w^\star|` per step near a minimum.
 
@@ -569,15 +583,36 @@ def linear_stability_exponent(curvatures, lr, batch_size=None) -> float:
     float
         :math:`\lambda`; ``-inf`` if some factor is exactly 0.
     """
-    curvatures = _checks.finite_array("curvatures", curvatures, ndim=1)
-    if curvatures.size == 0:
-        raise ValueError("curvatures must not be empty")
-    lr = _checks.positive("lr", lr)
-    if batch_size is None:
-        factors = np.array([1.0 - lr * curvatures.mean()])
-    elif batch_size == 1 and not isinstance(batch_size, bool):
-        factors = 1.0 - lr * curvatures
-    else:
-        raise ValueError(f"batch_size must be None (GD) or 1, got {batch_size!r}")
+    factors = _stability_factors(curvatures, lr, batch_size)
     with np.errstate(divide="ignore"):
         return float(np.mean(np.log(np.abs(factors))))
+
+
+def mean_square_factor(curvatures, lr, batch_size=None) -> float:
+    r"""The factor :math:`\mathbb E (1 - \eta\, \bar h_S)^2` of the mean squared distance per step.
+
+    Near a minimum where every example gradient vanishes, :math:`\mathbb E (w_t - w^\star)^2`
+    is multiplied by this factor at every step, so SGD is *mean-square* stable exactly when it
+    is below 1: the criterion of Wu et al. (2018). Since
+    :math:`\mathbb E (1 - \eta h)^2 = (1 - \eta \bar h)^2 + \eta^2 \operatorname{Var} h`, it
+    implies GD's condition :math:`|1 - \eta \bar h| < 1`, and by Jensen's inequality
+    (:math:`\mathbb E \log|X| \le \tfrac12 \log \mathbb E X^2`) it implies
+    :func:`linear_stability_exponent` < 0 (almost-sure stability); neither converse holds.
+
+    Parameters
+    ----------
+    curvatures : array_like, shape (n,)
+        The example curvatures :math:`h_i`.
+    lr : float
+        :math:`\eta > 0`.
+    batch_size : None or 1
+        ``None`` for GD (the factor is :math:`(1 - \eta \bar h)^2`), 1 for SGD with one example
+        drawn uniformly per step (an exact average over the examples).
+
+    Returns
+    -------
+    float
+        The factor, >= 0.
+    """
+    factors = _stability_factors(curvatures, lr, batch_size)
+    return float(np.mean(factors**2))
