@@ -69,9 +69,10 @@ def test_check_prints_pass_fail_with_hint_and_not_attempted(capsys):
     check("4.1.1a", lambda g, eps: None)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("4.1.1a (") and out[0].endswith("pass. Well done.")
-    assert "fail." in out[1] and "g = [" in out[1]
-    assert out[2].startswith("Hint: ")
-    assert "not attempted" in out[3]
+    assert "fail." in out[1] and "g = np.array([" in out[1]  # the input, exactly
+    assert out[2].startswith("Reproduce: args, kwargs = gdlab.grading.inputs('4.1.1a')[")
+    assert out[3].startswith("Hint: ")
+    assert "not attempted" in out[4]
 
 
 def test_check_names_an_unknown_part():
