@@ -163,6 +163,7 @@ def verdict(part_id: str, answer) -> Verdict:
 # -- answers reassigned after their check ----------------------------------------------------
 
 _CHECKED: dict[str, tuple[int, object]] = {}  # part id -> (namespace id, fingerprint)
+_WARNED: dict[str, object] = {}  # part id -> the fingerprint a warning was printed for
 _HOOKED: set[int] = set()
 
 
@@ -216,12 +217,15 @@ def _watch(namespace: dict) -> None:
     def after_cell(result=None):
         for part_id in _changed_since_check(shell.user_ns):
             _, part = PARTS[part_id]
+            now = _fingerprint(shell.user_ns[part.answer])
+            if _WARNED.get(part_id) == now:
+                continue
+            _WARNED[part_id] = now
             print(
                 f"Warning: `{part.answer}` was checked ({part_id}) and has been assigned "
                 "again since: the grader grades its final value. Run its check again, and "
                 "check_all() at the end of the notebook."
             )
-            _CHECKED[part_id] = (id(shell.user_ns), _fingerprint(shell.user_ns[part.answer]))
 
     shell.events.register("post_run_cell", after_cell)
 

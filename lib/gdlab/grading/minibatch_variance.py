@@ -177,13 +177,13 @@ def _judge_twins(twins) -> None:
     if draws[0].shape != draws[1].shape or not np.array_equal(draws[0], draws[1]):
         raise Fail(
             f"{where} two generators made with the same seed gave different batches once "
-            "numpy's global random state changed: draw with the `rng` you are given, not "
-            "with np.random or the random module"
+            "numpy's global random state changed: draw with the `rng` you are given (not "
+            "np.random, the random module or a generator of your own)"
         )
     if other.shape == draws[0].shape and np.array_equal(other, draws[0]):
         raise Fail(
             f"{where} generators with different seeds gave the same batches: draw with the "
-            "`rng` you are given, not with a generator of your own"
+            "`rng` you are given (not np.random, the random module or a generator of your own)"
         )
 
 
@@ -201,7 +201,7 @@ def _variance_bound_judge(cases, value):
         else:
             growth.append(f"like {name}**{power:.3g}")
     raise Fail(
-        f"gamma_B^2 = {expr} is not the variance of the average of B independent draws "
+        f"your gamma_B^2 = {expr} is not the variance of the average of B independent draws "
         f"(yours grows {growth[0]} and {growth[1]})"
     )
 
@@ -246,7 +246,7 @@ def _curve_cases(rng):
 def _curve_result(out, what: str):
     if isinstance(out, dict) and out.get("t") == "error":
         raise Fail(
-            f"variance_curve {describe(out)} for batch sizes {CURVE_BATCHES} and "
+            f"your variance_curve {describe(out)} for batch sizes {CURVE_BATCHES} and "
             f"n = 8 rows (with replacement a batch may be larger than n)"
         )
     variances, slope = as_tuple(out, 2, what=f"variance_curve's result{what}")
@@ -263,8 +263,8 @@ def _curve_judge(cases, outputs):
         if not np.array_equal(variances, again):
             raise Fail(
                 "two generators made with the same seed gave different variances once numpy's "
-                "global random state changed: draw with the `rng` you are given (in "
-                "minibatch_grad too), not with np.random or the random module"
+                "global random state changed: draw with the `rng` you are given, in "
+                "minibatch_grad too (not np.random, the random module or a generator of your own)"
             )
     with at_case(2):
         other, _ = _curve_result(outputs[2], "")
@@ -280,7 +280,7 @@ def _curve_judge(cases, outputs):
             if v <= 0 or abs(v - theory) > Z * sd:
                 direction = "too large" if v > theory else "too small"
                 raise Fail(
-                    f"for B = {B} your variance {v:.4g} is {direction} for batches drawn with "
+                    f"your variance for B = {B}, {v:.4g}, is {direction} for batches drawn with "
                     f"replacement (the check allows {Z:g} standard errors of an average over "
                     f"{CURVE_DRAWS} draws)"
                 )
@@ -303,7 +303,7 @@ def _iterations_judge(cases, value):
     expr = as_expr(value, symbols)
     B, eps = symbols["B"], symbols["epsilon"]
     if B not in expr.free_symbols or eps not in expr.free_symbols:
-        raise Fail(f"T = {expr} should depend on both B and epsilon")
+        raise Fail(f"your T = {expr} should depend on both B and epsilon")
     expected = 1 / eps**2 + 1 / (B * eps**4)
     consts = {symbols[k]: v for k, v in _CONSTANTS.items()}
     curves = [lambda e: 10.0] + [lambda e, a=a: e ** (-a) for a in _EXPONENTS]
@@ -314,14 +314,16 @@ def _iterations_judge(cases, value):
             try:
                 got = exprtree.evaluate(expr, point)
             except exprtree.EvalError as error:
-                raise Fail(f"T = {expr} cannot be evaluated for small epsilon: {error}") from None
+                raise Fail(
+                    f"your T = {expr} cannot be evaluated for small epsilon: {error}"
+                ) from None
             want = exprtree.evaluate(expected, point)
             ratios.append(got / want)
         if min(ratios) <= 0:
-            raise Fail(f"T = {expr} should be a positive number of iterations")
+            raise Fail(f"your T = {expr} should be a positive number of iterations")
         if abs(ratios[1] / ratios[0] - 1) > 0.01:
             raise Fail(
-                f"T = {expr} grows differently from the right answer as epsilon -> 0 "
+                f"your T = {expr} grows differently from the right answer as epsilon -> 0 "
                 "in some regime of batch sizes (think of B = 1 and of very large B)"
             )
 

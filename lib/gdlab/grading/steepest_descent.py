@@ -110,13 +110,13 @@ def _alpha_judge(cases, value) -> None:
         return
     point, got, _ = found
     if got is None:
-        raise Fail(f"alpha = {expr} cannot be evaluated at {point_note(point)}")
+        raise Fail(f"your alpha = {expr} cannot be evaluated at {point_note(point)}")
     length = float(got) * float(point[g_norm])  # ||alpha grad f|| with ||grad f|| = g_norm
     if got <= 0:
-        raise Fail(f"alpha = {expr} is not positive at {point_note(point)}")
+        raise Fail(f"your alpha = {expr} is not positive at {point_note(point)}")
     direction = "longer" if length > float(point[eps]) else "shorter"
     raise Fail(
-        f"alpha = {expr} gives a step {direction} than epsilon at {point_note(point)} "
+        f"your alpha = {expr} gives a step {direction} than epsilon at {point_note(point)} "
         f"(its length is {length:.4g})"
     )
 
