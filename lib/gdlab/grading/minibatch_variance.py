@@ -70,19 +70,20 @@ def _twin_seeds(seeds: list[int]) -> list[tuple[int, int]]:
 def _sampler_cases(rng):
     """Statistical cases (mean, variance, which batches occur), then twins for the rng.
 
-    With n = 10 rows: B = 4 and 1 with and without replacement, B = 2 both ways (with
-    replacement a batch repeats a row one time in n; without, never), the whole data set
-    without replacement, and B = 15 > n with replacement. Then three calls of TWIN_DRAWS
+    With n = 10 rows: B = 2 without replacement (a batch never repeats a row), the whole data
+    set without replacement, B = 2 with replacement (a batch repeats a row one time in n), B = 4
+    both ways, B = 1, and B = 15 > n with replacement. Then three calls of TWIN_DRAWS
     draws per scheme: the same ``rng`` seed under two different global random states (the
     draws must be identical) and another seed (they must differ).
     """
     G = _per_example_grads(rng, 10, 3)
     cases = []
-    for B, replace in ((4, True), (4, False), (1, True), (10, False), (2, True), (2, False)):
+    # (B, replace, draws): fewer draws where the check is exact or the effect is large
+    plan = ((2, False, 1000), (10, False, 50), (2, True, 1000), (4, True, DRAWS))
+    plan += ((4, False, DRAWS), (1, True, 1000), (15, True, 200))
+    for B, replace, draws in plan:
         args = [{"array": G.tolist()}, B, {"rng": int(rng.integers(2**31))}]
-        cases.append({"args": args, "kwargs": {"replace": replace}, "repeat": DRAWS})
-    args = [{"array": G.tolist()}, 15, {"rng": int(rng.integers(2**31))}]
-    cases.append({"args": args, "kwargs": {"replace": True}, "repeat": DRAWS // 4})
+        cases.append({"args": args, "kwargs": {"replace": replace}, "repeat": draws})
     for replace in (True, False):
         seeds = [int(x) for x in rng.integers(2**31, size=4)]
         for rng_seed, global_seed in _twin_seeds(seeds):
