@@ -172,7 +172,7 @@ CATALOGUE: dict[str, dict[str, list]] = {
         ],
         "right": [
             ("numpy", "L_page = 1 + 2 * np.sqrt(2)", None),
-            ("exact", "L_page = 1 + sp.sqrt(8)", None),
+            ("exact", "import sympy as sp\n\nL_page = 1 + sp.sqrt(8)", None),
             ("eight digits", "L_page = 3.8284271", None),
             ("computed", "L_page = np.max(np.abs(np.linalg.eigvalsh(np.array([[1.0, 2.0], [2.0, -3.0]]))))", None),
             ("a SymPy float", 'L_page = sp.Float("3.82842712474619")', None),
