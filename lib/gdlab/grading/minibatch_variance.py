@@ -4,7 +4,11 @@ The sampler is judged statistically on a few thousand draws made with a generato
 grader seeds: the mean must match the full gradient and the mean squared deviation must
 match ``gamma_1^2 / B`` (with replacement) or ``gamma_1^2 / B * (n - B) / (n - 1)`` (without),
 within six standard errors, so a correct sampler fails with probability below 1e-8 and a
-regrade with the same seed repeats the same draws.
+regrade with the same seed repeats the same draws. Which batches occur is checked too (with
+replacement a batch of two repeats a row one time in n, without replacement never), and where
+the randomness comes from: twin calls with the same ``rng`` seed under different global random
+states must agree, calls with different seeds must not. ``variance_curve`` is judged the same
+way, each variance against the exact standard error of its estimate (:func:`estimator_sd`).
 
 The iteration count ``T(B, eps)`` is graded up to constant factors: along several curves
 ``B = eps**(-a)`` with ``eps -> 0`` the ratio of the answer to ``1/eps**2 + 1/(B eps**4)``

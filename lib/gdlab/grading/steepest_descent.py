@@ -6,6 +6,11 @@ reach the minimum value ``-eps * ||g||_*`` (the dual norm). Every optimal step p
 included (the l1 ball has many optimal steps when several coordinates share the largest
 ``|g_i|``). For a zero gradient every feasible step is optimal, and the answer asked for is
 the zero step: a division by ``||g||`` must not produce NaN.
+
+Both conditions allow a relative error of ``RTOL`` (stated on the page), so a guard such as
+``norm + 1e-12`` passes at the scales drawn. The cases start with the gradients a wrong idea
+gets wrong (entries summing to zero, only non-positive or non-negative entries with a zero,
+the largest ``|g_i|`` negative), small enough to be shown exactly in the feedback.
 """
 
 from __future__ import annotations
