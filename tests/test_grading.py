@@ -191,3 +191,16 @@ def test_every_exercise_has_a_notebook_with_every_answer():
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         for part in exercise.parts:
             assert f'check("{part.id}", {part.answer})' in text
+
+
+def test_estimator_sd_matches_a_simulation():
+    """The exact standard deviation 4.6.3c's judge uses, against 100,000 simulated batches."""
+    from gdlab.grading.minibatch_variance import estimator_sd, gamma1_sq
+
+    rng = np.random.default_rng(3)
+    G = rng.normal(size=(8, 3)) * [0.5, 1.0, 2.0] + 1.0
+    for B in (1, 2, 5, 16):
+        rows = rng.integers(0, len(G), size=(100_000, B))
+        sq = np.sum((G[rows].mean(axis=1) - G.mean(axis=0)) ** 2, axis=1)
+        assert abs(sq.mean() / (gamma1_sq(G) / B) - 1) < 0.02, B
+        assert abs(sq.std() / estimator_sd(G, B) - 1) < 0.03, B
