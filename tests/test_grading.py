@@ -69,9 +69,10 @@ def test_check_prints_pass_fail_with_hint_and_not_attempted(capsys):
     check("4.1.1a", lambda g, eps: None)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("4.1.1a (") and out[0].endswith("pass. Well done.")
-    assert "fail." in out[1] and "g = [" in out[1]
-    assert out[2].startswith("Hint: ")
-    assert "not attempted" in out[3]
+    assert "fail." in out[1] and "g = np.array([" in out[1]  # the input, exactly
+    assert out[2].startswith("Reproduce: args, kwargs = gdlab.grading.inputs('4.1.1a')[")
+    assert out[3].startswith("Hint: ")
+    assert "not attempted" in out[4]
 
 
 def test_check_names_an_unknown_part():
@@ -190,3 +191,16 @@ def test_every_exercise_has_a_notebook_with_every_answer():
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         for part in exercise.parts:
             assert f'check("{part.id}", {part.answer})' in text
+
+
+def test_estimator_sd_matches_a_simulation():
+    """The exact standard deviation 4.6.3c's judge uses, against 100,000 simulated batches."""
+    from gdlab.grading.minibatch_variance import estimator_sd, gamma1_sq
+
+    rng = np.random.default_rng(3)
+    G = rng.normal(size=(8, 3)) * [0.5, 1.0, 2.0] + 1.0
+    for B in (1, 2, 5, 16):
+        rows = rng.integers(0, len(G), size=(100_000, B))
+        sq = np.sum((G[rows].mean(axis=1) - G.mean(axis=0)) ** 2, axis=1)
+        assert abs(sq.mean() / (gamma1_sq(G) / B) - 1) < 0.02, B
+        assert abs(sq.std() / estimator_sd(G, B) - 1) < 0.03, B

@@ -8,6 +8,7 @@ Jupyter and the batch grader; only who calls the student's function differs.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,27 @@ from gdlab.grading import exprtree
 
 
 class Fail(Exception):
-    """Raised by a judge: the answer is wrong; the message says how, for the student."""
+    """Raised by a judge: the answer is wrong; the message says how, for the student.
+
+    ``case`` is the index of the failing case in the judge's list, when there is one: the
+    instant check then tells the student how to get that input back
+    (:func:`gdlab.grading.inputs`).
+    """
+
+    def __init__(self, message: str, case: int | None = None):
+        super().__init__(message)
+        self.case = case
+
+
+@contextlib.contextmanager
+def at_case(index: int):
+    """Mark a :class:`Fail` raised inside as about the judge's case ``index``."""
+    try:
+        yield
+    except Fail as failure:
+        if failure.case is None:
+            failure.case = index
+        raise
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,7 @@ class Verdict:
     message: str = ""
     points: float = 0.0
     max_points: float = 1.0
+    case: int | None = None  # index of the failing case (instant check: ``inputs(part)[case]``)
 
     @property
     def passed(self) -> bool:
@@ -79,6 +101,8 @@ def describe(encoded: dict) -> str:
     if kind == "error":
         return f"raised {encoded.get('type', '?')}: {encoded.get('msg', '')}"
     if kind == "none":
+        if encoded.get("printed"):
+            return "printed something and returned None (return the value instead of printing it)"
         return "returned None"
     if kind == "bool":
         return "returned a bool"
@@ -200,26 +224,91 @@ def symbols_for(names: tuple[str, ...]) -> dict[str, sympy.Symbol]:
     return {name: sympy.Symbol(name, positive=True) for name in names}
 
 
-def same_expression(expr: sympy.Expr, expected: sympy.Expr, symbols, rng, points: int = 6):
-    """True when two expressions agree (relative 1e-12) at random positive points."""
-    for _ in range(points):
-        values = {s: sympy.Float(float(rng.uniform(0.3, 4.0))) for s in symbols.values()}
+def sample_points(symbols: dict[str, sympy.Symbol], rng, points: int = 24) -> list[dict]:
+    """Positive points at which to compare expressions: moderate values, then many scales.
+
+    The symbols range over 1e-30 .. 1e30 independently, so that a cap such as ``Min(x, 20)``
+    or a term that matters only for huge or tiny values cannot pass unnoticed.
+    """
+    found = []
+    for k in range(points):
+        if k < 4:
+            values = {s: float(rng.uniform(0.3, 4.0)) for s in symbols.values()}
+        else:
+            values = {s: float(10 ** rng.uniform(-30, 30)) for s in symbols.values()}
+        found.append({s: sympy.Float(v, 30) for s, v in values.items()})
+    return found
+
+
+def first_difference(expr: sympy.Expr, expected: sympy.Expr, symbols, rng, points: int = 24):
+    """The first sample point where two expressions differ (relative 1e-12), or None.
+
+    Returns ``(point, value, expected_value)``; ``value`` is None where ``expr`` cannot be
+    evaluated.
+    """
+    for values in sample_points(symbols, rng, points):
+        b = exprtree.evaluate(expected, values)
         try:
             a = exprtree.evaluate(expr, values)
         except exprtree.EvalError:
-            return False
-        b = exprtree.evaluate(expected, values)
-        if abs(a - b) > 1e-12 * max(abs(b), 1e-30):
-            return False
-    return True
+            return values, None, b
+        if abs(a - b) > 1e-12 * max(abs(b), 1e-300):
+            return values, a, b
+    return None
+
+
+def same_expression(expr: sympy.Expr, expected: sympy.Expr, symbols, rng, points: int = 24):
+    """True when two expressions agree (relative 1e-12) at random positive points."""
+    return first_difference(expr, expected, symbols, rng, points) is None
+
+
+def point_note(point: dict) -> str:
+    """A sample point for the student: ``epsilon = 2.5e+07, g_norm = 0.31``."""
+    return ", ".join(f"{s} = {float(v):.3g}" for s, v in point.items())
+
+
+def literal(value, limit: int = 16) -> str | None:
+    """Python source that rebuilds an input exactly, or None when it is too large to show."""
+    if isinstance(value, np.ndarray):
+        if value.size > limit:
+            return None
+        return f"np.array({value.tolist()!r})"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return repr(value)
+    return None
+
+
+def compare_number(
+    value: float, expected: float, what: str, where: str = "", rtol: float = 1e-6, close=1e-3
+) -> None:
+    """:class:`Fail` unless ``value`` is within ``rtol`` (relative) of ``expected``.
+
+    The message says too large or too small; an answer within ``close`` (relative) is told
+    to give more digits or the exact value. It never shows ``expected``.
+    """
+    scale = max(abs(expected), 1e-300)
+    error = abs(value - expected) / scale
+    if error <= rtol:
+        return
+    prefix = f"{where} " if where else ""
+    if error <= close:
+        raise Fail(
+            f"{prefix}{what} = {value!r} is close: give more digits or the exact value "
+            f"(the check needs a relative error below {rtol:g})"
+        )
+    direction = "too large" if value > expected else "too small"
+    raise Fail(f"{prefix}{what} = {value:.6g} is {direction}")
 
 
 def case_note(args: list, names: tuple[str, ...]) -> str:
-    """The inputs of a failing case, for the student: ``g = [...], eps = 0.3``."""
+    """The inputs of a failing case, for the student, exactly when they are small enough
+    to copy: ``g = np.array([1.0, -1.0]), eps = 0.3``; larger arrays by their shape."""
     shown = []
     for name, arg in zip(names, args, strict=False):
         if isinstance(arg, dict) and "array" in arg:
-            shown.append(f"{name} = {short(np.array(arg['array']), 80)}")
-        elif isinstance(arg, int | float):
-            shown.append(f"{name} = {arg:.6g}")
+            array = np.array(arg["array"], dtype=float)
+            text = literal(array)
+            shown.append(f"{name} = {text}" if text else f"{name} of shape {array.shape}")
+        elif isinstance(arg, int | float) and not isinstance(arg, bool):
+            shown.append(f"{name} = {arg!r}")
     return ", ".join(shown)

@@ -37,7 +37,35 @@ ALLOWED = {
     "Abs": 1,
     "log": 1,
     "exp": 1,
+    "ceiling": 1,
+    "floor": 1,
+    "Piecewise": None,
+    "ExprCondPair": 2,
+    "StrictLessThan": 2,
+    "LessThan": 2,
+    "StrictGreaterThan": 2,
+    "GreaterThan": 2,
+    "And": None,
+    "Or": None,
+    "BooleanTrue": 0,
+    "BooleanFalse": 0,
 }
+# What the exercise pages list as allowed (names as a student writes them).
+ALLOWED_FUNCTIONS = (
+    "+ - * / **",
+    "sp.sqrt",
+    "sp.Abs",
+    "sp.Max",
+    "sp.Min",
+    "sp.exp",
+    "sp.log",
+    "sp.ceiling",
+    "sp.floor",
+    "sp.Piecewise (conditions with <, <=, >, >=, & and |)",
+    "sp.pi",
+    "sp.E",
+    "sp.Rational",
+)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 _INTEGER = re.compile(r"^-?[0-9]{1,30}$")
 _FLOAT = re.compile(r"^-?(?:[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|inf|nan)$")
@@ -50,7 +78,25 @@ _BUILD = {
     "Abs": sympy.Abs,
     "log": sympy.log,
     "exp": sympy.exp,
+    "ceiling": sympy.ceiling,
+    "floor": sympy.floor,
+    "StrictLessThan": sympy.StrictLessThan,
+    "LessThan": sympy.LessThan,
+    "StrictGreaterThan": sympy.StrictGreaterThan,
+    "GreaterThan": sympy.GreaterThan,
+    "And": sympy.And,
+    "Or": sympy.Or,
 }
+_BOOLEAN = ("StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan", "And", "Or")
+_BOOLEAN += ("BooleanTrue", "BooleanFalse")
+
+
+_Boolean = sympy.logic.boolalg.Boolean
+
+
+def _is_condition(node) -> bool:
+    """A relational or logical node (a Symbol is also a Boolean in SymPy: not a condition)."""
+    return isinstance(node, _Boolean) and not isinstance(node, sympy.Expr)
 
 
 class ExprError(ValueError):
@@ -83,9 +129,17 @@ def rebuild(tree, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
         if kind in ("Symbol", "Dummy"):
             name = args[0]
             if not isinstance(name, str) or not _NAME.match(name) or name not in symbols:
-                allowed = ", ".join(sorted(symbols)) or "none"
                 shown = name[:30] if isinstance(name, str) else "?"
-                raise ExprError(f"unknown symbol {shown!r}: use only {allowed}")
+                if symbols:
+                    allowed = ", ".join(sorted(symbols))
+                    raise ExprError(
+                        f"the answer uses the symbol {shown!r}, but this part allows only "
+                        f"the symbols {allowed}"
+                    )
+                raise ExprError(
+                    f"the answer uses the symbol {shown!r}, but this part asks for a number "
+                    "(no symbols)"
+                )
             return symbols[name]
         if kind == "Integer":
             return sympy.Integer(_integer(args[0]))
@@ -103,9 +157,34 @@ def rebuild(tree, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
             return sympy.pi
         if kind == "Exp1":
             return sympy.E
+        if kind == "BooleanTrue":
+            return sympy.true
+        if kind == "BooleanFalse":
+            return sympy.false
+        if kind == "Piecewise":
+            pairs = []
+            for arg in args:
+                if not isinstance(arg, list) or not arg or arg[0] != "ExprCondPair":
+                    raise ExprError("malformed Piecewise node")
+                count += 1
+                if len(arg) != 3:
+                    raise ExprError("malformed ExprCondPair node")
+                expr, cond = build(arg[1], depth + 2), build(arg[2], depth + 2)
+                if not isinstance(expr, sympy.Expr) or not _is_condition(cond):
+                    raise ExprError("malformed Piecewise node")
+                pairs.append((expr, cond))
+            if not pairs:
+                raise ExprError("empty Piecewise node")
+            return sympy.Piecewise(*pairs, evaluate=False)
+        if kind == "ExprCondPair":
+            raise ExprError("a condition outside a Piecewise")
         children = [build(arg, depth + 1) for arg in args]
         if not children:
             raise ExprError(f"empty {kind} node")
+        boolean_args = kind in ("And", "Or")
+        for child in children:
+            if _is_condition(child) != boolean_args:
+                raise ExprError(f"malformed {kind} node")
         return _BUILD[kind](*children, evaluate=False)
 
     return build(tree, 0)
@@ -137,6 +216,28 @@ def evaluate(expr: sympy.Expr, values: dict[sympy.Symbol, object], dps: int = 40
         return _eval(expr, {s: mpmath.mpf(v) for s, v in values.items()})
 
 
+def _truth(cond, env) -> bool:
+    """The value of a Piecewise condition at a point."""
+    if cond is sympy.true:
+        return True
+    if cond is sympy.false:
+        return False
+    if isinstance(cond, sympy.And):
+        return all(_truth(c, env) for c in cond.args)
+    if isinstance(cond, sympy.Or):
+        return any(_truth(c, env) for c in cond.args)
+    compare = {
+        sympy.StrictLessThan: lambda a, b: a < b,
+        sympy.LessThan: lambda a, b: a <= b,
+        sympy.StrictGreaterThan: lambda a, b: a > b,
+        sympy.GreaterThan: lambda a, b: a >= b,
+    }
+    for kind, test in compare.items():
+        if isinstance(cond, kind):
+            return bool(test(_eval(cond.lhs, env), _eval(cond.rhs, env)))
+    raise EvalError(f"cannot evaluate the condition {type(cond).__name__}")
+
+
 def _check(x):
     if not isinstance(x, mpmath.mpf) or not mpmath.isfinite(x):
         raise EvalError("the expression is undefined or infinite there")
@@ -158,6 +259,13 @@ def _eval(node, env):
         return +mpmath.pi
     if node is sympy.E:
         return +mpmath.e
+    if isinstance(node, sympy.Piecewise):
+        for expr, cond in node.args:
+            if _truth(cond, env):
+                return _eval(expr, env)
+        raise EvalError("the Piecewise has no branch for this point")
+    if _is_condition(node):
+        raise EvalError("a condition where a number was expected")
     args = [_eval(a, env) for a in node.args]
     if isinstance(node, sympy.Add):
         return _check(mpmath.fsum(args))
@@ -191,4 +299,8 @@ def _eval(node, env):
         if args[0] <= 0:
             raise EvalError("log of a non-positive number")
         return _check(mpmath.log(args[0]))
+    if isinstance(node, sympy.ceiling):
+        return _check(mpmath.ceil(args[0]))
+    if isinstance(node, sympy.floor):
+        return _check(mpmath.floor(args[0]))
     raise EvalError(f"cannot evaluate {type(node).__name__}")

@@ -51,17 +51,40 @@ def not_attempted_reason(part: Part, result: dict) -> str | None:
             return f"`{part.answer}` is still None"
         return None
     outputs = result.get("outputs")
-    if isinstance(outputs, list) and outputs and all(_untouched(o) for o in outputs):
-        return f"`{part.answer}` still returns None"
+    if not isinstance(outputs, list) or not outputs:
+        return None
+    if all(_is_none(o) and not o.get("printed") for o in outputs):
+        return (
+            f"`{part.answer}` returned None on every input: did you print instead of return, "
+            "or is the starter's `return None` still there?"
+        )
+    if all(_not_implemented(o) for o in outputs):
+        return f"`{part.answer}` raised NotImplementedError on every input"
     return None
 
 
-def _untouched(output) -> bool:
-    if not isinstance(output, dict):
-        return False
-    return output.get("t") == "none" or (
-        output.get("t") == "error" and output.get("type") == "NotImplementedError"
+def _is_none(output) -> bool:
+    return isinstance(output, dict) and output.get("t") == "none"
+
+
+def _not_implemented(output) -> bool:
+    return (
+        isinstance(output, dict)
+        and output.get("t") == "error"
+        and output.get("type") == "NotImplementedError"
     )
+
+
+def printed_instead_of_returning(part: Part, result: dict) -> str | None:
+    """The message for a function that printed and returned None on every input."""
+    outputs = result.get("outputs") if isinstance(result, dict) else None
+    if isinstance(outputs, list) and outputs and all(_is_none(o) for o in outputs):
+        if any(o.get("printed") for o in outputs):
+            return (
+                f"`{part.answer}` printed something and returned None on every input: "
+                "return the value instead of printing it"
+            )
+    return None
 
 
 def judge_part(part: Part, cases: list[dict], result: dict) -> Verdict:
@@ -71,6 +94,9 @@ def judge_part(part: Part, cases: list[dict], result: dict) -> Verdict:
         return Verdict(part.id, "not_attempted", reason, 0.0, part.points)
     try:
         with _time_limit(JUDGE_SECONDS):
+            printed = part.kind == "function" and printed_instead_of_returning(part, result)
+            if printed:
+                raise Fail(printed)
             if part.kind == "value":
                 part.judge(cases, result.get("value"))
             elif not result.get("callable", True):
@@ -84,7 +110,7 @@ def judge_part(part: Part, cases: list[dict], result: dict) -> Verdict:
                     raise Fail("the answers for this part are incomplete")
                 part.judge(cases, outputs)
     except Fail as failure:
-        return Verdict(part.id, "fail", str(failure), 0.0, part.points)
+        return Verdict(part.id, "fail", str(failure), 0.0, part.points, failure.case)
     except _JudgeTimeout:
         return Verdict(part.id, "fail", "the answer is too costly to check", 0.0, part.points)
     except Exception as error:  # malformed data that slipped past a judge's checks

@@ -63,6 +63,18 @@ EXPR_NODES = {
     "exp",
     "Pi",
     "Exp1",
+    "ceiling",
+    "floor",
+    "Piecewise",
+    "ExprCondPair",
+    "StrictLessThan",
+    "LessThan",
+    "StrictGreaterThan",
+    "GreaterThan",
+    "And",
+    "Or",
+    "BooleanTrue",
+    "BooleanFalse",
 }
 
 
@@ -95,6 +107,8 @@ def encode_expr(expr) -> list:
             return ["Pi"]
         if node is sympy.E:
             return ["Exp1"]
+        if node is sympy.true or node is sympy.false:
+            return [type(node).__name__]
         name = type(node).__name__
         if name not in EXPR_NODES:
             raise ValueError(f"expression uses {_short(name)}, which the grader does not accept")
@@ -235,12 +249,40 @@ def decode_arg(arg):
 # -- the harvest ----------------------------------------------------------------------------------
 
 
+class _Sink:
+    """Stands in for stdout while a student's function runs: notes that it printed."""
+
+    def __init__(self):
+        self.printed = False
+
+    def write(self, text) -> int:
+        if text:
+            self.printed = True
+        return len(text) if isinstance(text, str) else 0
+
+    def flush(self) -> None:
+        pass
+
+
 def call_case(fn, case: dict) -> dict:
     """Call ``fn`` on one case of decoded inputs; ``repeat`` > 1 stacks repeated calls.
 
     Repeated calls share the same argument objects, so a random generator advances between
     calls (this is how the grader samples a student's stochastic gradient many times).
+    What the function prints is discarded; a None answer records whether it printed
+    (``"printed": True``), so that feedback can say "print instead of return".
     """
+    import contextlib
+
+    sink = _Sink()
+    with contextlib.redirect_stdout(sink):
+        encoded = _call(fn, case)
+    if encoded.get("t") == "none" and sink.printed:
+        encoded["printed"] = True
+    return encoded
+
+
+def _call(fn, case: dict) -> dict:
     args = [decode_arg(a) for a in case.get("args", [])]
     kwargs = {k: decode_arg(v) for k, v in case.get("kwargs", {}).items()}
     repeat = int(case.get("repeat", 1))
@@ -252,6 +294,9 @@ def call_case(fn, case: dict) -> dict:
         rows = []
         for _ in range(repeat):
             out = fn(*args, **kwargs)
+            if isinstance(out, np.ndarray) and out.dtype.kind in "biuf" and out.ndim == 1:
+                rows.append(np.array(out, dtype=float))  # the usual answer: no need to encode
+                continue
             first = encode(out)
             if first["t"] not in ("array", "num"):
                 return first  # None (not attempted), a tuple, an object: judged as such
@@ -270,7 +315,10 @@ def harvest(namespace: dict, request: dict) -> dict:
     """Answers for one part: look the answer up by name, call it on the grader's inputs.
 
     ``request`` is ``{"answer": name, "kind": "function" | "value", "cases": [...],
-    "seed": int}``. Returns ``{"found": bool, "callable": bool, "outputs": [...]}`` for a
+    "seed": int}``. Before each case the global generators (``random``, ``np.random``) are
+    seeded with the request's seed, or with the case's own ``global_seed``: twin cases that
+    differ only there show whether an answer draws from the global state instead of the
+    ``rng`` it is given. Returns ``{"found": bool, "callable": bool, "outputs": [...]}`` for a
     function, or ``{"found": bool, "value": encoded}`` for a value.
     """
     import random
@@ -285,7 +333,7 @@ def harvest(namespace: dict, request: dict) -> dict:
         return {"found": True, "callable": False, "value": encode(answer)}
     outputs = []
     for case in request["cases"]:
-        seed = int(request.get("seed", 0))
+        seed = int(case.get("global_seed", request.get("seed", 0)))
         random.seed(seed)
         try:
             import numpy as np
