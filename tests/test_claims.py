@@ -72,3 +72,13 @@ def test_summary_shows_code_and_several_math_pieces():
     assert "<code>Cosine(1, T)</code> matches " in text
     assert text.count('<span class="math notranslate nohighlight">') == 2
     assert "\\(b &lt; c\\)" in text
+
+
+def test_close_shows_a_small_tolerance_without_rounding_it_to_zero():
+    claims = Claims()
+    claims.close("about 3.16", 3.1623, 3.16227766, rtol=1e-4)
+    claims.close("about 2/3", 0.674, 2 / 3, rtol=0.03)
+    assert [criterion for _, _, criterion in claims.rows()] == [
+        "3.16 within 0.01%",
+        "0.667 within 3%",
+    ]

@@ -167,7 +167,7 @@ class Claims:
         if not rtol > 0:
             raise ValueError(f"rtol must be positive, got {rtol}")
         ok = abs(value - target) <= rtol * abs(target)
-        self._record(statement, ok, _format(value), f"{_format(target)} within {rtol:.0%}")
+        self._record(statement, ok, _format(value), f"{_format(target)} within {100 * rtol:.3g}%")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The claims as (statement, measured, criterion) rows, in the order they were made."""
