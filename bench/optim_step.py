@@ -279,6 +279,31 @@ def bound_adam(a, w0, l2=0.0, decoupled=0.0, beta1=0.9, beta2=0.999, eps=1e-8):
     return loop
 
 
+def bound_amsgrad(a, w0, beta1=0.9, beta2=0.999, eps=1e-8):
+    """AMSGrad: Adam's moments without bias correction, divided by the running max of v."""
+    w, g, m, v = w0.copy(), np.empty_like(w0), np.zeros_like(w0), np.zeros_like(w0)
+    v_max, buf = np.zeros_like(w0), np.empty_like(w0)
+
+    def loop(steps, w=w, g=g, m=m, v=v, v_max=v_max, buf=buf):
+        for _ in range(steps):
+            np.multiply(a, w, out=g)
+            np.multiply(g, 1 - beta1, out=buf)
+            m *= beta1
+            m += buf
+            np.multiply(g, g, out=buf)
+            buf *= 1 - beta2
+            v *= beta2
+            v += buf
+            np.maximum(v_max, v, out=v_max)
+            np.sqrt(v_max, out=buf)
+            buf += eps
+            np.divide(m, buf, out=buf)
+            buf *= LR
+            w -= buf
+
+    return loop
+
+
 def bound_lion(a, w0, beta1=0.9, beta2=0.99):
     w, g, m, buf = w0.copy(), np.empty_like(w0), np.zeros_like(w0), np.empty_like(w0)
 
@@ -324,6 +349,7 @@ def main():
         ("Adam", optim.Adam(LR), bound_adam(a, w0)),
         ("Adam (L2 decay)", optim.Adam(LR, weight_decay=0.01), bound_adam(a, w0, l2=0.01)),
         ("AdamW", optim.AdamW(LR, weight_decay=0.01), bound_adam(a, w0, decoupled=0.01)),
+        ("AMSGrad", optim.AMSGrad(LR), bound_amsgrad(a, w0)),
         ("Lion", optim.Lion(LR), bound_lion(a, w0)),
     ]
 

@@ -58,6 +58,27 @@ def test_summary_escapes_html_and_keeps_math():
     claims.below("$\\|v_t - u_t\\| < 10^{-12}$ <b>", 1e-15, 1e-12)
     text = claims.summary_html()
     assert text.startswith('<details class="gdlab-claims"><summary>How this page is checked')
-    assert "$\\|v_t - u_t\\| &lt; 10^{-12}$ &lt;b&gt;" in text
+    math = '<span class="math notranslate nohighlight">\\(\\|v_t - u_t\\| &lt; 10^{-12}\\)</span>'
+    assert math + " &lt;b&gt;" in text
+    assert "$" not in text  # raw dollars are not typeset by the site's MathJax
     assert "(1 claim, all asserted" in text
     assert '<th scope="col">measured</th>' in text
+
+
+def test_summary_shows_code_and_several_math_pieces():
+    claims = Claims()
+    claims.holds("`Cosine(1, T)` matches $a$ and $b < c$", True)
+    text = claims.summary_html()
+    assert "<code>Cosine(1, T)</code> matches " in text
+    assert text.count('<span class="math notranslate nohighlight">') == 2
+    assert "\\(b &lt; c\\)" in text
+
+
+def test_close_shows_a_small_tolerance_without_rounding_it_to_zero():
+    claims = Claims()
+    claims.close("about 3.16", 3.1623, 3.16227766, rtol=1e-4)
+    claims.close("about 2/3", 0.674, 2 / 3, rtol=0.03)
+    assert [criterion for _, _, criterion in claims.rows()] == [
+        "3.16 within 0.01%",
+        "0.667 within 3%",
+    ]

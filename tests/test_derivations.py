@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -322,3 +323,42 @@ def test_adagrad_norm_expectation_run():
     assert run["E[grad P_1 hat grad_1]"] == 1
     # (1/(1+s) + 1/(1-s))/2 = 1/(1 - s^2)
     assert sp.simplify(run["grad^2 E[P_1]"] - 1 / (1 - s**2)) == 0
+
+
+def test_heavy_ball_schedule_reading_that_splits_the_two_forms():
+    run = errata.heavy_ball_schedule_run()
+    gaps = run["one-step gaps"]
+    assert gaps["eta_t inside v_t"] == 0
+    beta, eta_t, eta_prev = sp.symbols("beta eta_t eta_{t-1}", positive=True)
+    w_t, w_prev = sp.symbols("w_t w_{t-1}", real=True)
+    expected = beta * (eta_t / eta_prev - 1) * (w_t - w_prev)
+    assert sp.simplify(gaps["eta_t multiplying v_t"] - expected) == 0
+    assert run["max |A velocity - position|"] < 1e-13
+    assert run["max |B velocity - position|"] > 1e-2
+    assert run["max |B velocity - position with beta eta_t/eta_{t-1}|"] < 1e-13
+
+
+def test_squared_gradients_track_label_noise_not_curvature():
+    run = errata.squared_gradients_run()
+    hessian = run["hessian diagonal"]
+    low, high = run["mean squared gradient, noise 0.1"], run["mean squared gradient, noise 1.0"]
+    np.testing.assert_allclose(high / low, 100.0, rtol=1e-10)  # the Hessian does not change
+    assert np.all(run["mean squared gradient, noise 0.0"] < 1e-20) and np.all(hessian > 0.01)
+    for level in (0.0, 0.1, 1.0):
+        assert np.max(np.abs(run[f"full gradient at the fit, noise {level}"])) < 1e-12
+
+
+def test_second_moment_is_variance_plus_squared_gradient():
+    run = errata.second_moment_identity()
+    nabla = sp.Symbol("nabla", real=True)
+    assert run["second moment - variance"] == nabla**2
+    assert run["mean"] == nabla
+
+
+def test_sigma_two_roles_and_lion_decay():
+    run = errata.sigma_two_roles_run()
+    assert run["E g^2"] <= run["sigma^2 (Eq. 4.11)"] < run["largest g^2"]
+    assert run["harmonic sum at T = 1, draw 2"] > run["log2(1 + T) at T = 1"]
+    lion = errata.lion_decay_run()
+    assert abs(lion["w_T, weight_decay = 0.0"] - 20.0) < 0.02
+    assert abs(lion["w_T, weight_decay = 0.1"] - 10.0) < 0.01

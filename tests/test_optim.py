@@ -92,6 +92,7 @@ def every_optimizer(**kwargs):
         optim.RMSprop(0.01, **kwargs),
         optim.Adam(0.05, weight_decay=0.01, **kwargs),
         optim.AdamW(0.05, **kwargs),
+        optim.AMSGrad(0.05, **kwargs),
         optim.Lion(0.01, weight_decay=0.01, **kwargs),
     ]
 
@@ -360,6 +361,66 @@ def test_adam_and_adamw_match_reference(l2, decoupled):
     np.testing.assert_allclose(trace.iterates, expected, rtol=1e-11)
 
 
+def amsgrad_reference(grads, lr, beta1, beta2, eps, w0=0.0, project=None):
+    """AMSGrad from Reddi et al. (2018), Algorithm 2, in scalar Python, one gradient per step.
+
+    ``grads(w, t)`` is the gradient at step t (an online problem); ``project`` clips the iterate.
+    """
+    w, m, v, v_max, ws = float(w0), 0.0, 0.0, 0.0, [float(w0)]
+    for t in range(1, len(lr) + 1):
+        g = grads(w, t)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)
+        w = w - lr[t - 1] * m / (v_max**0.5 + eps)
+        if project is not None:
+            w = project(w)
+        ws.append(w)
+    return np.array(ws)
+
+
+def test_amsgrad_matches_reference_where_the_maximum_matters():
+    # gradients shrink as GD-like steps approach w* = 3, so v_t falls below its earlier maximum
+    lr, beta1, beta2, eps = 0.3, 0.5, 0.8, 1e-8
+    problem = Quadratic([[1.0]], [3.0])
+    trace = optim.run(optim.AMSGrad(lr, beta1, beta2, eps), problem, [0.0], 25)
+    expected = amsgrad_reference(lambda w, t: w - 3.0, [lr] * 25, beta1, beta2, eps, w0=0.0)
+    np.testing.assert_allclose(trace.iterates[:, 0], expected, rtol=1e-12, atol=1e-14)
+    # the maximum was active: Adam without bias correction (the same update without the max)
+    # takes a different path
+    adam = optim.run(optim.Adam(lr, beta1, beta2, eps, bias_correction=False), problem, [0.0], 25)
+    assert np.max(np.abs(adam.iterates - trace.iterates)) > 1e-3
+
+
+def test_amsgrad_v_max_is_the_running_maximum_of_v():
+    optimizer = optim.AMSGrad(0.1, beta1=0.9, beta2=0.5)
+    w, seen = W0.copy(), []
+    for _ in range(30):
+        w = optimizer.step(w, QUAD)
+        state = optimizer.state
+        seen.append(state["v"])
+        np.testing.assert_array_equal(state["v_max"], np.max(seen, axis=0))
+    assert np.any(seen[-1] < optimizer.state["v_max"])  # v fell below its maximum
+
+
+def test_amsgrad_without_the_maximum_active_is_uncorrected_adam():
+    # constant gradient and beta2 -> v_t increases every step, so max(v_max, v_t) = v_t
+    class Linear:
+        dim = 2
+
+        def value(self, w):
+            return float(w[0] - 2.0 * w[1])
+
+        def grad(self, w):
+            return np.array([1.0, -2.0])
+
+    ams = optim.run(optim.AMSGrad(0.1, 0.9, 0.99), Linear(), [0.0, 0.0], 20).iterates
+    adam = optim.run(
+        optim.Adam(0.1, 0.9, 0.99, bias_correction=False), Linear(), [0.0, 0.0], 20
+    ).iterates
+    np.testing.assert_allclose(ams, adam, rtol=1e-13)
+
+
 def test_adam_first_step_is_lr_sign_of_gradient():
     lr, w = 0.01, np.array([3.0, -1.0, 0.2])
     problem = Quadratic(np.diag([1.0, 2.0, 4.0]), np.zeros(3))
@@ -537,6 +598,7 @@ def test_reset_makes_runs_identical(optimizer):
         (optim.RMSprop(0.1), 1, 0),
         (optim.Adam(0.1), 2, 0),
         (optim.AdamW(0.1), 2, 0),
+        (optim.AMSGrad(0.1), 3, 0),
         (optim.Lion(0.1), 1, 0),
     ],
     ids=lambda x: repr(x) if isinstance(x, optim.Optimizer) else str(x),
@@ -648,6 +710,9 @@ def test_repr_examples():
         (lambda: optim.AdamW(0.1, weight_decay=-0.01), "weight_decay"),
         (lambda: optim.Lion(0.1, weight_decay=-0.01), "weight_decay"),
         (lambda: optim.Adam(0.1, bias_correction="yes"), "bias_correction"),
+        (lambda: optim.AMSGrad(0.1, beta1=1.0), "beta1"),
+        (lambda: optim.AMSGrad(0.1, beta2=-0.1), "beta2"),
+        (lambda: optim.AMSGrad(0.1, eps=0.0), "eps"),
         (lambda: optim.Newton(damping=-1.0), "damping"),
         (lambda: optim.GD(0.1, batch_size=0), "batch_size"),
         (lambda: optim.GD(0.1, batch_size=2.5), "batch_size"),

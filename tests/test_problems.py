@@ -779,3 +779,34 @@ def test_hidden_valley_projection_and_arguments():
 def test_module_exports():
     for name in problems.__all__:
         assert hasattr(problems, name)
+
+
+def test_cyclic_linear_rounds_average_and_projection():
+    problem = problems.CyclicLinear(C=3.0)
+    slopes = [problem.round_slope(t) for t in range(1, 7)]
+    assert slopes == [3.0, -1.0, -1.0, 3.0, -1.0, -1.0]
+    w = np.array([0.4])
+    # one period of losses adds up to (C - 2) w; the Problem is their average
+    period = sum(problem.round_value(w, t) for t in (1, 2, 3))
+    assert period == pytest.approx((3.0 - 2.0) * 0.4, rel=1e-15)
+    assert problem.value(w) == pytest.approx(period / 3, rel=1e-15)
+    np.testing.assert_array_equal(problem.round_grad(w, 4), [3.0])
+    np.testing.assert_array_equal(problem.grad(w), [1.0 / 3.0])
+    np.testing.assert_array_equal(problem.project([2.5]), [1.0])
+    np.testing.assert_array_equal(problem.project([-7.0]), [-1.0])
+    np.testing.assert_array_equal(problem.minimizer, [-1.0])
+    assert problem.optimal_value == problem.value(problem.minimizer)
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: problems.CyclicLinear(C=2.0), "C"),
+        (lambda: problems.CyclicLinear(C=-3.0), "C"),
+        (lambda: problems.CyclicLinear().round_slope(0), "t"),
+        (lambda: problems.CyclicLinear().round_grad([0.0, 1.0], 1), "w"),
+    ],
+)
+def test_cyclic_linear_bad_input(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()

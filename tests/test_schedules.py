@@ -83,6 +83,7 @@ def test_constant():
         schedules.StepDecay(0.1, every=5),
         schedules.Cosine(0.1, 20),
         schedules.WarmupCosine(0.1, 20, 5),
+        schedules.InverseSqrt(0.1),
     ],
     ids=lambda s: type(s).__name__,
 )
@@ -103,6 +104,7 @@ def test_scalar_gives_float_and_array_is_vectorised(schedule):
         schedules.StepDecay(0.1, every=5),
         schedules.Cosine(0.1, 20),
         schedules.WarmupCosine(0.1, 20, 5),
+        schedules.InverseSqrt(0.1),
     ],
     ids=lambda s: type(s).__name__,
 )
@@ -130,6 +132,8 @@ def test_bad_step_raises(schedule, t):
         (lambda: schedules.WarmupCosine(0.1, T=10, warmup=0), "warmup"),
         (lambda: schedules.WarmupCosine(0.1, T=10, warmup=11), "warmup"),
         (lambda: schedules.WarmupCosine(0.1, T=10, warmup=2, lr_min=1.0), "lr_min"),
+        (lambda: schedules.InverseSqrt(0.0), "lr"),
+        (lambda: schedules.InverseSqrt(-1.0), "lr"),
     ],
 )
 def test_bad_arguments_raise_naming_them(make, name):
@@ -144,3 +148,10 @@ def test_repr():
         "WarmupCosine(lr_max=1.0, T=50, warmup=5, lr_min=0.0)"
     )
     assert repr(schedules.Constant(0.5)) == "Constant(lr=0.5)"
+
+
+def test_inverse_sqrt_is_lr_over_root_t():
+    schedule = schedules.InverseSqrt(0.3)
+    for t in (1, 4, 9, 100):
+        assert schedule(t) == pytest.approx(0.3 / math.sqrt(t), rel=1e-15)
+    assert repr(schedule) == "InverseSqrt(lr=0.3)"

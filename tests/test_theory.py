@@ -163,6 +163,56 @@ def test_run_projected_bad_input():
         theory.run_projected("GD", HiddenValley(), [0.0, 0.0], 3)
 
 
+def test_run_online_equals_a_projected_loop_over_the_rounds():
+    # Adam with beta1 = 0 and no bias correction, written out here on Reddi et al.'s losses
+    from gdlab.optim import Adam, AMSGrad
+    from gdlab.problems import CyclicLinear
+    from gdlab.schedules import InverseSqrt
+
+    problem, beta2, lr, steps = CyclicLinear(C=3.0), 0.1, 0.4, 300
+    result = theory.run_online(
+        Adam(lr, beta1=0.0, beta2=beta2, bias_correction=False),
+        problem,
+        [1.5],  # projected to 1
+        steps,
+        InverseSqrt(lr),
+    )
+    x, v, xs, gaps = 1.0, 0.0, [1.0], []
+    for t in range(1, steps + 1):
+        g = 3.0 if t % 3 == 1 else -1.0
+        gaps.append(g * x - g * (-1.0))  # f_t(x_t) - f_t(x*), x* = -1
+        v = beta2 * v + (1 - beta2) * g * g
+        x = min(1.0, max(-1.0, x - lr / math.sqrt(t) * g / (math.sqrt(v) + 1e-8)))
+        xs.append(x)
+    np.testing.assert_allclose(result.trace.iterates[:, 0], xs, rtol=1e-12, atol=1e-14)
+    expected_regret = np.cumsum(gaps) / np.arange(1, steps + 1)
+    np.testing.assert_allclose(result.average_regret, expected_regret, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(result.trace.lrs, lr / np.sqrt(np.arange(1, steps + 1)))
+    # the counterexample itself: Adam ends at the worst point +1 with regret near 2/3 per round,
+    # AMSGrad (same settings) near the best point -1 with a falling regret
+    assert result.trace.iterates[-1, 0] > 0.9 and result.average_regret[-1] > 0.6
+    amsgrad = theory.run_online(
+        AMSGrad(lr, beta1=0.0, beta2=beta2), problem, [1.0], steps, InverseSqrt(lr)
+    )
+    assert amsgrad.trace.iterates[-1, 0] < -0.5
+    assert amsgrad.average_regret[-1] < 0.7 * amsgrad.average_regret[99] < 0.5
+
+
+def test_run_online_bad_input():
+    from gdlab.problems import CyclicLinear
+
+    with pytest.raises(ValueError, match="round_grad"):
+        theory.run_online(GD(0.1), Rosenbrock(), [0.0, 0.0], 3)
+    with pytest.raises(ValueError, match="optimizer"):
+        theory.run_online("GD", CyclicLinear(), [0.0], 3)
+    with pytest.raises(ValueError, match="batch_size"):
+        theory.run_online(SGD(0.1, batch_size=1), CyclicLinear(), [0.0], 3)
+    with pytest.raises(ValueError, match="steps"):
+        theory.run_online(GD(0.1), CyclicLinear(), [0.0], 0)
+    with pytest.raises(ValueError, match="schedule"):
+        theory.run_online(GD(0.1), CyclicLinear(), [0.0], 3, schedule=0.1)
+
+
 def test_run_recording_gradients_is_the_same_run_and_keeps_the_draws():
     problem = LeastSquares(n=20, d=3, seed=0)
     optimizer = SGD(0.05, batch_size=2, seed=7)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,30 @@ def _format(value) -> str:
         magnitude = abs(value)
         return f"{value:.3g}" if 1e-3 <= magnitude < 1e5 else f"{value:.2e}"
     return str(value)
+
+
+_INLINE = re.compile(r"(\$[^$]+\$|`[^`]+`)")
+
+
+def _statement_html(text: str) -> str:
+    """HTML for a statement: ``$...$`` becomes Sphinx's inline-math span, backticks ``<code>``.
+
+    Sphinx's MathJax typesets only ``\\(...\\)`` inside elements of class ``math`` (the page
+    body is excluded), so raw ``$...$`` in an HTML output would stay raw on the site.
+    """
+    parts = []
+    for piece in _INLINE.split(text):
+        if len(piece) > 2 and piece[0] == piece[-1] == "$":
+            parts.append(
+                '<span class="math notranslate nohighlight">\\('
+                + html.escape(piece[1:-1], quote=False)
+                + "\\)</span>"
+            )
+        elif len(piece) > 2 and piece[0] == piece[-1] == "`":
+            parts.append("<code>" + html.escape(piece[1:-1], quote=False) + "</code>")
+        else:
+            parts.append(html.escape(piece, quote=False))
+    return "".join(parts)
 
 
 def _real(name: str, value) -> float:
@@ -142,7 +167,7 @@ class Claims:
         if not rtol > 0:
             raise ValueError(f"rtol must be positive, got {rtol}")
         ok = abs(value - target) <= rtol * abs(target)
-        self._record(statement, ok, _format(value), f"{_format(target)} within {rtol:.0%}")
+        self._record(statement, ok, _format(value), f"{_format(target)} within {100 * rtol:.3g}%")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The claims as (statement, measured, criterion) rows, in the order they were made."""
@@ -151,14 +176,15 @@ class Claims:
     def summary_html(self, title: str = "How this page is checked") -> str:
         """A collapsed ``<details>`` element holding the table of every claim.
 
-        Statements are escaped, except that ``$...$`` math is left for MathJax to typeset.
+        Statements are escaped; ``$...$`` math becomes an inline-math span (``\\(...\\)``, class
+        ``math``) that the site's MathJax typesets, and backticks become ``<code>``.
         """
         if not self._claims:
             raise ValueError("no claims were recorded on this page")
         count = len(self._claims)
         cells = (
             (
-                html.escape(c.statement, quote=False),
+                _statement_html(c.statement),
                 html.escape(c.measured),
                 html.escape(c.criterion),
             )

@@ -36,6 +36,7 @@ __all__ = [
     "AdaGradNorm",
     "Adam",
     "AdamW",
+    "AMSGrad",
     "DelayedAdaGrad",
     "HeavyBall",
     "Lion",
@@ -829,6 +830,69 @@ class AdamW(_AdamMoments):
             decay = np.multiply(self.weight_decay, w, out=self._scratch("decay", w.shape))
             w_next += decay  # m̂_t / (sqrt(v̂_t) + eps) + lambda w_t
         w_next *= lr  # eta (m̂_t / (sqrt(v̂_t) + eps) + lambda w_t)
+        return np.subtract(w, w_next, out=w_next)  # w_{t+1}
+
+
+class AMSGrad(Optimizer):
+    r"""AMSGrad (Reddi, Kale and Kumar 2018, Algorithm 2): Adam whose denominator never shrinks.
+
+    Section 4.6.4 remarks that adaptive methods may fail to converge even on convex losses; the
+    counterexample of Reddi et al. is Adam's, and AMSGrad is their repair. The moments are
+    Adam's (Section 4.5) without bias correction, and the step divides by the running maximum
+    :math:`\hat v_t` of :math:`v_t`:
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2)(g_t \odot g_t),
+
+        \hat v_t = \max(\hat v_{t-1}, v_t), \qquad
+        w_{t+1} = w_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon} \odot m_t,
+        \qquad m_0 = v_0 = \hat v_0 = 0
+
+    so each coordinate's effective step :math:`\eta_t / (\sqrt{\hat v_t} + \epsilon)` can only
+    shrink when :math:`\eta_t` does (as AdaGrad's, whose proof uses exactly that). With the
+    maximum removed this is ``Adam(lr, beta1, beta2, eps, bias_correction=False)``. The paper's
+    projection onto a feasible set is not part of the step; :func:`gdlab.theory.run_online`
+    applies it. State: ``m``, ``v`` and ``v_max`` (three floats per parameter).
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate :math:`\eta > 0` (the paper uses :math:`\eta_t = \eta/\sqrt t`:
+        :class:`gdlab.schedules.InverseSqrt`).
+    beta1, beta2 : float, optional
+        Moment decays in :math:`[0, 1)` (defaults 0.9, 0.999).
+    eps : float, optional
+        :math:`\epsilon > 0` (default ``1e-8``; the paper has none).
+    batch_size, seed, replace
+        See :class:`Optimizer`.
+    """
+
+    _hyperparameters = ("lr", "beta1", "beta2", "eps")
+
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, **kwargs):
+        self.beta1 = _checks.in_unit_interval("beta1", beta1)
+        self.beta2 = _checks.in_unit_interval("beta2", beta2)
+        self.eps = _checks.positive("eps", eps)
+        super().__init__(lr, **kwargs)
+
+    def _step(self, w, problem, lr, t, out):
+        m = self._state_array("m", w.shape)  # m_{t-1}
+        v = self._state_array("v", w.shape)  # v_{t-1}
+        v_max = self._state_array("v_max", w.shape)  # v̂_{t-1}
+        g = self.gradient(w, problem)  # g_t
+        w_next = np.multiply(1.0 - self.beta1, g, out=out)  # (1 - beta1) g_t
+        m *= self.beta1  # beta1 m_{t-1}
+        m += w_next  # m_t = beta1 m_{t-1} + (1 - beta1) g_t
+        np.multiply(g, g, out=w_next)  # g_t ⊙ g_t
+        w_next *= 1.0 - self.beta2  # (1 - beta2)(g_t ⊙ g_t)
+        v *= self.beta2  # beta2 v_{t-1}
+        v += w_next  # v_t = beta2 v_{t-1} + (1 - beta2)(g_t ⊙ g_t)
+        np.maximum(v_max, v, out=v_max)  # v̂_t = max(v̂_{t-1}, v_t)
+        np.sqrt(v_max, out=w_next)  # sqrt(v̂_t)
+        w_next += self.eps  # sqrt(v̂_t) + eps
+        np.divide(m, w_next, out=w_next)  # m_t / (sqrt(v̂_t) + eps)
+        w_next *= lr  # eta m_t / (sqrt(v̂_t) + eps)
         return np.subtract(w, w_next, out=w_next)  # w_{t+1}
 
 

@@ -10,6 +10,8 @@ plus ``minimizer`` and ``optimal_value`` when they are known (``None`` otherwise
 - :class:`DoubleWell` and :class:`Himmelblau`: non-convex functions of two variables with
   minima, maxima and saddles (Figure 4.1, Definition 4.1.6); ``stationary_points()`` lists them.
 - :class:`HiddenValley`: a smooth "needle in a haystack" on the box [-1, 1]^dim (Figure 4.2).
+- :class:`CyclicLinear`: the online linear losses on [-1, 1] on which Adam fails to converge
+  (Reddi et al. 2018; Section 4.6.4).
 
 All arithmetic is vectorised float64 numpy. Bad arguments raise ``ValueError`` naming the
 argument (see :mod:`gdlab._checks`). Arrays stored on an object (``A``, ``X``, ``minimizer``...)
@@ -28,6 +30,7 @@ import numpy as np
 from gdlab import _checks
 
 __all__ = [
+    "CyclicLinear",
     "DoubleWell",
     "FiniteSum",
     "HiddenValley",
@@ -1167,3 +1170,82 @@ def worst_case_quadratic(dim, L, mu=0.0) -> Quadratic:
     b = np.zeros(dim)
     b[0] = scale
     return Quadratic.from_matrix(A, minimizer=np.linalg.solve(A, b))
+
+
+# --------------------------------------------------------------------------------------------
+# An online convex problem on which Adam fails (Section 4.6.4)
+# --------------------------------------------------------------------------------------------
+
+
+class CyclicLinear(Problem):
+    r"""Reddi, Kale and Kumar's (2018) counterexample: linear losses on :math:`[-1, 1]`, in turn.
+
+    Round :math:`t` (counted from 1) brings the loss
+
+    .. math::
+        f_t(x) = \begin{cases} C x, & t \bmod 3 = 1, \\ -x, & \text{otherwise,} \end{cases}
+        \qquad x \in [-1, 1],\ C > 2 .
+
+    Over a period of three rounds the losses add up to :math:`(C - 2)x`, so the best fixed
+    point is :math:`x^\star = -1`. The large gradient :math:`C` comes once in three rounds; an
+    adaptive method that divides each step by a short average of squared gradients (Adam with a
+    small :math:`\beta_2`) shrinks that step as much as the two small ones and drifts to
+    :math:`x = +1`, the worst point; AMSGrad does not (Section 4.6.4).
+
+    As a :class:`Problem` this is the *average* loss over a period, :math:`f(x) = (C - 2)x / 3`,
+    minimised at ``minimizer = [-1]`` on the box; :meth:`round_grad` gives the loss of one
+    round, which :func:`gdlab.theory.run_online` feeds to an optimizer.
+
+    Parameters
+    ----------
+    C : float, optional
+        The large gradient, > 2 (default 3).
+    """
+
+    def __init__(self, C=3.0):
+        self.C = _checks.positive("C", C)
+        if not self.C > 2:
+            raise ValueError(f"C must be > 2 (else -1 is not the best point), got {self.C}")
+        self.dim = 1
+        self.minimizer = _read_only(np.array([-1.0]))
+        self.optimal_value = -(self.C - 2.0) / 3.0
+
+    def round_slope(self, t) -> float:
+        """The gradient of round ``t``'s loss: :math:`C` if :math:`t \bmod 3 = 1`, else -1.
+
+        Parameters
+        ----------
+        t : int
+            The round, >= 1.
+
+        Returns
+        -------
+        float
+        """
+        t = _checks.positive_int("t", t)
+        return self.C if t % 3 == 1 else -1.0
+
+    def round_value(self, w, t) -> float:
+        """The loss :math:`f_t(w)` of round ``t`` (>= 1) at ``w``, shape (1,)."""
+        return self.round_slope(t) * float(self._check_w(w)[0])
+
+    def round_grad(self, w, t) -> np.ndarray:
+        """The gradient of round ``t``'s loss at ``w`` (it does not depend on ``w``), shape (1,)."""
+        self._check_w(w)
+        return np.array([self.round_slope(t)])
+
+    def project(self, w) -> np.ndarray:
+        """The projection of w onto the feasible set :math:`[-1, 1]` (clipping), shape (1,)."""
+        return np.clip(self._check_w(w), -1.0, 1.0)
+
+    def _value(self, w):
+        return (self.C - 2.0) / 3.0 * w[0]
+
+    def _grad(self, w):
+        return np.array([(self.C - 2.0) / 3.0])
+
+    def _hess(self, w):
+        return np.zeros((1, 1))
+
+    def __repr__(self) -> str:
+        return f"CyclicLinear(C={self.C:g})"

@@ -14,7 +14,7 @@ import numpy as np
 
 from gdlab import _checks
 
-__all__ = ["Constant", "Cosine", "Schedule", "StepDecay", "WarmupCosine"]
+__all__ = ["Constant", "Cosine", "InverseSqrt", "Schedule", "StepDecay", "WarmupCosine"]
 
 
 class Schedule:
@@ -89,6 +89,26 @@ class Constant(Schedule):
 
     def _value(self, t):
         return np.full(t.shape, self.lr)
+
+
+class InverseSqrt(Schedule):
+    r"""The decay :math:`\eta_t = \texttt{lr} / \sqrt t` of the adaptive methods' analyses.
+
+    Reddi et al.'s (2018) counterexample to Adam and their AMSGrad use it (Section 4.6.4).
+
+    Parameters
+    ----------
+    lr : float
+        The learning rate at ``t = 1``, > 0.
+    """
+
+    _parameters = ("lr",)
+
+    def __init__(self, lr):
+        self.lr = _checks.positive("lr", lr)
+
+    def _value(self, t):
+        return self.lr / np.sqrt(t)
 
 
 class StepDecay(Schedule):

@@ -43,6 +43,8 @@ __all__ = [
     "harmonic_sum",
     "hessian_norm_bound",
     "largest_abs_value",
+    "OnlineRun",
+    "run_online",
     "run_projected",
     "run_recording_gradients",
     "second_moment",
@@ -296,6 +298,104 @@ def run_projected(optimizer: Optimizer, problem, w0, steps) -> Trace:
     for array in (iterates, values, grad_norms, lrs):
         array.setflags(write=False)
     return Trace(iterates, values, grad_norms, lrs, type(optimizer).__name__)
+
+
+class OnlineRun(NamedTuple):
+    """A projected run on an online problem (:func:`run_online`).
+
+    Attributes
+    ----------
+    trace : Trace
+        Iterates :math:`x_1, \\dots, x_{T+1}` (``trace.iterates[t - 1]`` is :math:`x_t`), the
+        average loss ``problem.value`` at each, and the learning rates used.
+    losses : ndarray, shape (T,)
+        :math:`f_t(x_t)`, the loss of round ``t`` at the point played in it.
+    average_regret : ndarray, shape (T,)
+        :math:`\\frac1T \\sum_{t \\le T} (f_t(x_t) - f_t(x^\\star))` for each horizon ``T``,
+        against the fixed point ``problem.minimizer``.
+    """
+
+    trace: Trace
+    losses: np.ndarray
+    average_regret: np.ndarray
+
+
+def run_online(optimizer: Optimizer, problem, w0, steps, schedule=None) -> OnlineRun:
+    r"""Online projected optimisation: round ``t`` shows the optimizer the loss :math:`f_t`.
+
+    :math:`x_{t+1} = \Pi_K(	ext{step}(x_t))` where the step sees ``problem.round_grad(x, t)``
+    as its gradient and ``problem.project`` is :math:`\Pi_K`, the setting of Reddi et al.'s
+    counterexample (:class:`gdlab.problems.CyclicLinear`, Section 4.6.4). The start is projected.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Any :mod:`gdlab.optim` method with exact gradients (``batch_size=None``).
+    problem : object
+        With ``dim``, ``value``, ``grad``, ``round_grad(w, t)``, ``round_value(w, t)``,
+        ``project(w)`` and ``minimizer``.
+    w0 : array_like, shape (problem.dim,)
+        The start :math:`x_1`.
+    steps : int
+        Number of rounds T >= 1.
+    schedule : callable, optional
+        ``schedule(t) -> lr`` (e.g. :class:`gdlab.schedules.InverseSqrt`), else ``optimizer.lr``.
+
+    Returns
+    -------
+    OnlineRun
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be a gdlab.optim.Optimizer, got {optimizer!r}")
+    for name in ("round_grad", "round_value", "project"):
+        if not callable(getattr(problem, name, None)):
+            raise ValueError(
+                f"problem must have a {name} method (an online problem), got {problem!r}"
+            )
+    if optimizer.batch_size is not None:
+        raise ValueError(
+            f"optimizer must use exact gradients (batch_size=None), got batch_size="
+            f"{optimizer.batch_size}"
+        )
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"schedule must be callable as schedule(t), got {schedule!r}")
+    steps = _checks.positive_int("steps", steps)
+    w = problem.project(_checks.vector("w0", w0, problem.dim))
+    best = np.asarray(problem.minimizer, dtype=np.float64)
+    optimizer.reset()
+    iterates = np.empty((steps + 1, problem.dim))
+    values = np.empty(steps + 1)
+    grad_norms = np.empty(steps + 1)
+    lrs = np.empty(steps)
+    losses = np.empty(steps)
+    gaps = np.empty(steps)
+    iterates[0], values[0] = w, problem.value(w)
+    grad_norms[0] = np.linalg.norm(problem.grad(w))
+    for t in range(1, steps + 1):
+        lrs[t - 1] = optimizer.lr if schedule is None else schedule(t)
+        losses[t - 1] = problem.round_value(w, t)
+        gaps[t - 1] = losses[t - 1] - problem.round_value(best, t)
+        w = problem.project(optimizer.step(w, _Round(problem, t), lr=lrs[t - 1]))
+        iterates[t], values[t] = w, problem.value(w)
+        grad_norms[t] = np.linalg.norm(problem.grad(w))
+    regret = np.cumsum(gaps) / np.arange(1, steps + 1)
+    for array in (iterates, values, grad_norms, lrs, losses, regret):
+        array.setflags(write=False)
+    trace = Trace(iterates, values, grad_norms, lrs, type(optimizer).__name__)
+    return OnlineRun(trace, losses, regret)
+
+
+class _Round:
+    """Round ``t`` of an online problem, as the problem an optimizer steps on."""
+
+    def __init__(self, problem, t):
+        self.problem, self.t, self.dim = problem, t, problem.dim
+
+    def value(self, w):
+        return self.problem.round_value(w, self.t)
+
+    def grad(self, w):
+        return self.problem.round_grad(w, self.t)
 
 
 def run_recording_gradients(

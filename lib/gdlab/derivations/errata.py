@@ -37,7 +37,12 @@ __all__ = [
     "gd_rate_last_iterate",
     "gd_rate_without_last_iterate",
     "harmonic_run",
+    "heavy_ball_schedule_run",
     "hessian_symmetry_run",
+    "lion_decay_run",
+    "second_moment_identity",
+    "sigma_two_roles_run",
+    "squared_gradients_run",
     "logistic_corollary_run",
     "newton_degenerate_run",
     "psd_not_sufficient",
@@ -793,3 +798,148 @@ def adagrad_norm_expectation_run() -> dict:
         "grad^2 E[P_1]": as_if_independent,
         "gap": sp.factor(as_if_independent - expected_product),
     }
+
+
+def heavy_ball_schedule_run(steps: int = 40) -> dict:
+    """Section 4.3's two forms of the heavy ball under Section 4.5.1's schedules.
+
+    Two readings of "adjustments are to the final update direction" for the velocity form
+    ``v_t = beta v_{t-1} + eta grad_t, w_{t+1} = w_t - v_t``: (A) ``eta_t`` replaces ``eta``
+    inside ``v_t``; (B) ``v_t = beta v_{t-1} + grad_t`` and ``w_{t+1} = w_t - eta_t v_t``, the
+    rate multiplying the whole velocity. The position form ``w_{t+1} = w_t - eta_t grad_t +
+    beta (w_t - w_{t-1})`` has one reading. Returns, symbolically, ``w_{t+1}`` of each velocity
+    reading minus the position form's, from the same ``w_t``, ``w_{t-1}`` and gradient; and, on
+    a quadratic with a cosine schedule, the largest difference between the runs, plus reading
+    (B) against the position form with ``beta`` replaced by ``beta eta_t / eta_{t-1}``.
+    """
+    import numpy as np
+
+    beta_, lr_now, lr_before = sp.symbols("beta eta_t eta_{t-1}", positive=True)
+    w_now, w_before, g_now = sp.symbols("w_t w_{t-1} g_t", real=True)
+    position = w_now - lr_now * g_now + beta_ * (w_now - w_before)
+    # reading A: v_{t-1} = w_{t-1} - w_t; reading B: v_{t-1} = (w_{t-1} - w_t) / eta_{t-1}
+    velocity_a = w_now - (beta_ * (w_before - w_now) + lr_now * g_now)
+    velocity_b = w_now - lr_now * (beta_ * (w_before - w_now) / lr_before + g_now)
+    gaps = {
+        "eta_t inside v_t": sp.simplify(velocity_a - position),
+        "eta_t multiplying v_t": sp.factor(velocity_b - position),
+    }
+
+    A = np.diag([1.0, 10.0])
+    beta, peak = 0.9, 0.05
+    rates = peak * 0.5 * (1 + np.cos(np.arange(steps) / steps * np.pi))  # eta_1..eta_T
+    start = np.array([1.0, 1.0])
+    paths = {}
+    for name in ("A velocity", "B velocity", "position", "position, beta eta_t/eta_{t-1}"):
+        w, w_prev, v, path = start.copy(), start.copy(), np.zeros(2), [start.copy()]
+        for k in range(steps):
+            g, lr = A @ w, rates[k]
+            if name == "A velocity":
+                v = beta * v + lr * g
+                w_next = w - v
+            elif name == "B velocity":
+                v = beta * v + g
+                w_next = w - lr * v
+            else:
+                b = beta if name == "position" else beta * lr / rates[max(k - 1, 0)]
+                w_next = w - lr * g + b * (w - w_prev)
+            w_prev, w = w, w_next
+            path.append(w.copy())
+        paths[name] = np.array(path)
+    largest = lambda a, b: float(np.max(np.abs(paths[a] - paths[b])))  # noqa: E731
+    return {
+        "one-step gaps": gaps,
+        "max |A velocity - position|": largest("A velocity", "position"),
+        "max |B velocity - position|": largest("B velocity", "position"),
+        "max |B velocity - position with beta eta_t/eta_{t-1}|": largest(
+            "B velocity", "position, beta eta_t/eta_{t-1}"
+        ),
+        "rates": rates,
+    }
+
+
+def squared_gradients_run(n: int = 400, d: int = 3, seed: int = 0) -> dict:
+    """Section 4.5: averages of squared gradients "estimate the curvature (i.e., Hessian)".
+
+    Least squares ``f(w) = (1/2n) sum_i (x_i^T w - y_i)^2`` with labels ``y = X w* + noise``.
+    At the fitted ``w``, the per-coordinate mean of the squared one-example gradients (the
+    diagonal of the empirical Fisher matrix, what Adam's ``v_t`` tracks under SGD) is computed
+    for noise levels 0, 0.1 and 1.0, next to the Hessian's diagonal ``mean_i x_i^2``, which does
+    not depend on the labels at all.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * np.array([1.0, 3.0, 0.3])[:d]
+    w_star = rng.standard_normal(d)
+    noise = rng.standard_normal(n)
+    hessian_diagonal = np.mean(X**2, axis=0)
+    out = {"hessian diagonal": hessian_diagonal}
+    for level in (0.0, 0.1, 1.0):
+        y = X @ w_star + level * noise
+        w_fit = np.linalg.lstsq(X, y, rcond=None)[0]
+        per_example = X * (X @ w_fit - y)[:, None]  # one-example gradients
+        out[f"mean squared gradient, noise {level}"] = np.mean(per_example**2, axis=0)
+        out[f"full gradient at the fit, noise {level}"] = per_example.mean(axis=0)
+    return out
+
+
+def second_moment_identity() -> dict:
+    """Eq. 4.11 / Theorem 4.6.2: ``E|g|^2 = |grad|^2 + E|g - grad|^2`` for an unbiased ``g``.
+
+    One coordinate, ``g = grad + s`` or ``grad - s`` with probability 1/2 each: the second moment
+    minus the variance is ``grad^2``, so a bound on the second moment is at least the squared
+    gradient at every point of the run, and is not a variance bound (zero for exact gradients).
+    """
+    grad, s = sp.symbols("nabla s", real=True)
+    draws = (grad + s, grad - s)
+    mean = sum(draws) / 2
+    second_moment = sp.expand(sum(g**2 for g in draws) / 2)
+    variance = sp.expand(sum((g - mean) ** 2 for g in draws) / 2)
+    return {
+        "mean": sp.simplify(mean),
+        "second moment": second_moment,
+        "variance": variance,
+        "second moment - variance": sp.simplify(second_moment - variance),
+    }
+
+
+def sigma_two_roles_run() -> dict:
+    """Theorems 4.6.2 and 4.6.5 use ``sigma^2`` for two different assumptions.
+
+    In Eq. 4.11 ``sigma^2`` bounds a second moment, ``E|g|^2 <= sigma^2``; the harmonic step of
+    Theorem 4.6.5 needs every draw's every squared coordinate ``g(j)^2 <= sigma^2``. A gradient
+    that is 0 or 2 with probability 1/2 each has ``E g^2 = 2``: ``sigma^2 = 2`` satisfies Eq. 4.11
+    while the draw 2 has ``g^2 = 4 > sigma^2``; with it the regularised harmonic sum of Theorem
+    4.6.5 exceeds the bound ``log2(1 + T)`` that holds when every draw obeys ``g^2 <= sigma^2``.
+    """
+    draws = (0.0, 2.0)
+    sigma2 = sum(g * g for g in draws) / 2
+    T_ = 1
+    largest = max(g * g for g in draws)
+    harmonic_worst = largest / (sigma2 + 0.0)  # the first term with the draw g = 2
+    return {
+        "E g^2": sigma2,
+        "sigma^2 (Eq. 4.11)": sigma2,
+        "largest g^2": largest,
+        "harmonic sum at T = 1, draw 2": harmonic_worst,
+        "log2(1 + T) at T = 1": math.log2(1 + T_),
+    }
+
+
+def lion_decay_run(steps: int = 10_000) -> dict:
+    """Section 4.5's Lion without and with the paper's decoupled weight decay.
+
+    On ``f(w) = (w - 20)^2 / 2`` from 0, Lion with ``lr = 0.01``: without decay it ends at the
+    minimiser 20; with ``lambda = 0.1`` the update ``w - lr (sign(.) + lambda w)`` cannot move
+    ``w`` past ``1/lambda = 10``, and approaches it (within ``10 e^{-lr lambda T}``).
+    """
+    from gdlab.optim import Lion, run
+    from gdlab.problems import Quadratic
+
+    problem = Quadratic([1.0], minimizer=[20.0])
+    out = {}
+    for decay in (0.0, 0.1):
+        trace = run(Lion(0.01, weight_decay=decay), problem, [0.0], steps)
+        out[f"w_T, weight_decay = {decay}"] = float(trace.iterates[-1, 0])
+    return out
