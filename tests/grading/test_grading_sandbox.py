@@ -236,7 +236,10 @@ path = os.path.expanduser("~")
 fd = os.open(path, os.O_RDONLY)
 for _ in range(3000):
     os.mkdir("d", dir_fd=fd)
-    fd = os.open("d", os.O_RDONLY, dir_fd=fd)
+    deeper = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = deeper
+os.close(fd)
 """
 
 

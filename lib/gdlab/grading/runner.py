@@ -29,6 +29,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import stat
 import time
 from dataclasses import asdict, dataclass, field
@@ -241,6 +242,7 @@ class NotebookRun:
         self.limits = limits
         self.sandbox = Sandbox(limits, root=root, uid=uid)
         self.monitor = None  # ZeroMQ events of the output channel: a dropped long message
+        self.killed_for_output = False
         self.events: list[str] = []
         self.good: list[int] = []  # cells that ran without killing or hanging the kernel
         self.restarts = 0
@@ -273,6 +275,20 @@ class NotebookRun:
         self.monitor = zmq.Context.shadow(km.client_context.underlying).socket(zmq.PAIR)
         self.monitor.connect(address)
 
+    async def _watch_dropped(self) -> None:
+        """While a cell runs: a dropped message is output past the cap, and a kernel that
+        prints that much at once is killed (an interrupt would leave it flushing it)."""
+        while True:
+            await asyncio.sleep(0.1)
+            if self.dropped_messages():
+                self.client.flooded = True
+                self.client.output_total = max(
+                    self.client.output_total, self.limits.output_bytes + 1
+                )
+                self.killed_for_output = True
+                await self.client.km.signal_kernel(signal.SIGKILL)
+                return
+
     def dropped_messages(self) -> int:
         """Messages ZeroMQ dropped (connection closed and made again) since the last call."""
         count = 0
@@ -301,6 +317,7 @@ class NotebookRun:
         cell = nbformat.v4.new_code_cell(source)
         self.client.timeout = max(1, int(timeout))
         self.client.error_names = []
+        watch = asyncio.ensure_future(self._watch_dropped())
         try:
             await self.client.async_execute_cell(cell, 0, store_history=False)
         except DeadKernelError:
@@ -308,6 +325,7 @@ class NotebookRun:
         except Exception:  # the kernel's channels broke down: as good as dead
             return "dead"
         finally:
+            watch.cancel()
             if self.dropped_messages():  # a message longer than MAX_MESSAGE_BYTES: the cell
                 self.client.flooded = True  # is over, nothing to interrupt
                 self.client.output_total = max(
@@ -389,7 +407,9 @@ class NotebookRun:
             elif result in ("dead", "stuck"):
                 what = "killed the kernel" if result == "dead" else "hung and ignored interrupts"
                 kind = "kernel_died" if result == "dead" else "kernel_stuck"
-                self.events.append(f"{kind}: cell {index + 1} {what}; graded without it")
+                if not self.killed_for_output:  # else: output_limit, recorded above
+                    self.events.append(f"{kind}: cell {index + 1} {what}; graded without it")
+                self.killed_for_output = False
                 if not await self.restart(deadline):
                     self.events.append("kernel_died: could not restart the kernel in time")
                     return

@@ -362,6 +362,8 @@ class Sandbox:
         bwrap = shutil.which("bwrap")
         args = [*_bwrap_probe_command(bwrap), *_system_links()]
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        for folder in ("/etc", "/var", "/home"):  # bwrap would make them 0700
+            args += ["--perms", "0755", "--dir", folder]
         for etc in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts"):
             args += ["--ro-bind-try", etc, etc]
         args += ["--ro-bind", str(self.root / "passwd"), "/etc/passwd"]
