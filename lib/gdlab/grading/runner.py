@@ -51,11 +51,39 @@ MAX_PAYLOAD_CHARS = 8 * 2**20
 MAX_RESTARTS = 3
 MAX_MESSAGE_BYTES = 4 * MAX_PAYLOAD_CHARS  # longer messages from the kernel are dropped
 TRANSPORT_SOURCE = Path(transport.__file__).read_text()
+# What can change the code the grader runs in the kernel, or what it sees running: IPython's
+# input and AST transformers and Python's trace and profile functions. The harvest reports
+# them (before calling the answer); a change from the fresh kernel's marks the row tampered.
+HOOKS_SOURCE = """\
+def hooks(ip):
+    import sys, threading
+
+    def name(f):
+        kind = f if isinstance(f, type) or callable(f) and hasattr(f, "__qualname__") else type(f)
+        return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', repr(kind))}"
+
+    manager = ip.input_transformer_manager
+    groups = [ip.input_transformers_cleanup, ip.input_transformers_post, ip.ast_transformers]
+    groups += [manager.line_transforms, manager.token_transformers]
+    found = [[name(f) for f in group] for group in groups]
+    traces = [sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile()]
+    return found + [[repr(t is None) for t in traces]]
+"""
 HARVEST_CELL = """\
 _gdlab_ns = {{"__name__": "gdlab_transport"}}
 exec(compile({transport}, "<gdlab-transport>", "exec"), _gdlab_ns)
+exec(compile({hooks}, "<gdlab-hooks>", "exec"), _gdlab_ns)
+_gdlab_hooks = __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))
 __import__("IPython").display.publish_display_data({{{mime}: __import__("json").dumps(
-    _gdlab_ns["harvest"](globals(), __import__("json").loads({request})), allow_nan=False)}})
+    _gdlab_ns["harvest"](globals(), __import__("json").loads({request})), allow_nan=False),
+    {mime} + "+hooks": _gdlab_hooks}})
+del _gdlab_ns, _gdlab_hooks
+"""
+HOOKS_CELL = """\
+_gdlab_ns = {{"__name__": "gdlab_hooks"}}
+exec(compile({hooks}, "<gdlab-hooks>", "exec"), _gdlab_ns)
+__import__("IPython").display.publish_display_data(
+    {{{mime} + "+hooks": __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))}})
 del _gdlab_ns
 """
 
@@ -201,16 +229,20 @@ class _Client(NotebookClient):
         self.flooded = False
         self.nonce_mime: str | None = None
         self.payloads: list[str] = []
+        self.hooks: list[str] = []
         self.error_names: list[str] = []  # of the cell being run (outputs are not kept)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         data = content.get("data") if isinstance(content, dict) else None
-        if self.nonce_mime and isinstance(data, dict) and self.nonce_mime in data:
-            payload = data[self.nonce_mime]
+        hooks = f"{self.nonce_mime}+hooks"
+        if self.nonce_mime and isinstance(data, dict) and hooks in data:
+            self.hooks.append(data[hooks] if isinstance(data[hooks], str) else "")
+        if self.nonce_mime and isinstance(data, dict) and {self.nonce_mime, hooks} & set(data):
+            payload = data.get(self.nonce_mime)
             if isinstance(payload, str) and len(payload) <= MAX_PAYLOAD_CHARS:
                 self.payloads.append(payload)
-            else:
+            elif self.nonce_mime in data:
                 self.payloads.append("")
             return None
         if msg.get("msg_type") == "error" and isinstance(content, dict):
@@ -243,6 +275,7 @@ class NotebookRun:
         self.sandbox = Sandbox(limits, root=root, uid=uid)
         self.monitor = None  # ZeroMQ events of the output channel: a dropped long message
         self.killed_for_output = False
+        self.baseline_hooks: str | None = None  # of the fresh kernel
         self.events: list[str] = []
         self.good: list[int] = []  # cells that ran without killing or hanging the kernel
         self.restarts = 0
@@ -269,11 +302,24 @@ class NotebookRun:
         await self.client.async_start_new_kernel()
         await self.client.async_start_new_kernel_client()
         self.sandbox.lock_connection_folder()
+        self.baseline_hooks = await self._hooks()
         iopub = self.client.kc.iopub_channel.socket
         address = f"inproc://gdlab-iopub-{secrets.token_hex(8)}"
         iopub.monitor(address, zmq.EVENT_DISCONNECTED)
         self.monitor = zmq.Context.shadow(km.client_context.underlying).socket(zmq.PAIR)
         self.monitor.connect(address)
+
+    async def _hooks(self) -> str | None:
+        """The transformers and trace functions of the kernel as it is (see HOOKS_SOURCE)."""
+        mime = f"application/x-gdlab-{secrets.token_hex(16)}"
+        self.client.nonce_mime, self.client.hooks = mime, []
+        source = HOOKS_CELL.format(hooks=repr(HOOKS_SOURCE), mime=repr(mime))
+        try:
+            await self._execute(-1, source, self.limits.cell_timeout)
+        finally:
+            self.client.nonce_mime = None
+        hooks, self.client.hooks = self.client.hooks, []
+        return hooks[0] if len(hooks) == 1 else None
 
     async def _watch_dropped(self) -> None:
         """While a cell runs: a dropped message is output past the cap, and a kernel that
@@ -421,9 +467,12 @@ class NotebookRun:
         nonce = secrets.token_hex(16)
         mime = f"application/x-gdlab-{nonce}"
         self.client.nonce_mime = mime
-        self.client.payloads = []
+        self.client.payloads, self.client.hooks = [], []
         source = HARVEST_CELL.format(
-            transport=repr(TRANSPORT_SOURCE), mime=repr(mime), request=repr(json.dumps(request))
+            transport=repr(TRANSPORT_SOURCE),
+            hooks=repr(HOOKS_SOURCE),
+            mime=repr(mime),
+            request=repr(json.dumps(request)),
         )
         timeout = min(self.limits.cell_timeout, max(1.0, harvest_deadline - time.monotonic()))
         self.sources.append(source)
@@ -433,6 +482,7 @@ class NotebookRun:
         self.sources.pop()
         self.client.nonce_mime = None
         payloads, self.client.payloads = self.client.payloads, []
+        hooks, self.client.hooks = self.client.hooks, []
         if result in ("dead", "stuck") or time.monotonic() - start >= timeout - 0.05:
             self.events.append(f"harvest_timeout: part {part.id} did not finish in time")
             if result in ("dead", "stuck") and not await self.restart(harvest_deadline):
@@ -449,6 +499,10 @@ class NotebookRun:
             result = None
         if not _well_formed(result):
             self.events.append(f"tampered: part {part.id} sent a malformed answer message")
+            return None
+        if self.baseline_hooks is not None and hooks != [self.baseline_hooks]:
+            what = "changed IPython's input transformers or set a trace or profile function"
+            self.events.append(f"tampered: part {part.id}: the notebook {what}")
             return None
         return result
 
