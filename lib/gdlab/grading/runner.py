@@ -326,7 +326,7 @@ class NotebookRun:
         prints that much at once is killed (an interrupt would leave it flushing it)."""
         while True:
             await asyncio.sleep(0.1)
-            if self.dropped_messages():
+            if self.dropped_messages() and await self._alive_after_disconnect():
                 self.client.flooded = True
                 self.client.output_total = max(
                     self.client.output_total, self.limits.output_bytes + 1
@@ -334,6 +334,15 @@ class NotebookRun:
                 self.killed_for_output = True
                 await self.client.km.signal_kernel(signal.SIGKILL)
                 return
+
+    async def _alive_after_disconnect(self) -> bool:
+        """A closed connection is a dropped message if the kernel is still alive: a kernel that
+        died closes it too (its sandbox's processes take a moment to be gone)."""
+        await asyncio.sleep(0.3)
+        try:
+            return bool(await self.client.km.is_alive())
+        except Exception:
+            return False
 
     def dropped_messages(self) -> int:
         """Messages ZeroMQ dropped (connection closed and made again) since the last call."""
@@ -372,8 +381,9 @@ class NotebookRun:
             return "dead"
         finally:
             watch.cancel()
-            if self.dropped_messages():  # a message longer than MAX_MESSAGE_BYTES: the cell
-                self.client.flooded = True  # is over, nothing to interrupt
+            # a message longer than MAX_MESSAGE_BYTES, the cell is over: nothing to interrupt
+            if self.dropped_messages() and await self._alive_after_disconnect():
+                self.client.flooded = True
                 self.client.output_total = max(
                     self.client.output_total, self.limits.output_bytes + 1
                 )
