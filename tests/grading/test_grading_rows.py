@@ -16,7 +16,6 @@ import sandbox_probe as probe  # noqa: E402
 import submission_fixtures as fx  # noqa: E402
 
 from gdlab.grading import batch  # noqa: E402
-from gdlab.grading.sandbox import remove_tree  # noqa: E402
 
 LONG = "L" * 249  # with .ipynb: a 255-byte name, the longest the file system takes
 
@@ -114,15 +113,16 @@ def test_table_and_json_are_written_when_the_batch_stops(tmp_path):
 
 
 def test_cleanup_of_a_3000_deep_folder_chain(tmp_path):
-    top = tmp_path / "sandbox"
-    path = top
-    path.mkdir()
-    fd = os.open(path, os.O_RDONLY)
+    from gdlab.grading.sandbox import Limits, Sandbox
+
+    sandbox = Sandbox(Limits())  # its cleanup, as the runner calls it after each row
+    top = sandbox.root
+    fd = os.open(sandbox.work, os.O_RDONLY)
     for _ in range(3000):  # relative to the last folder: the path is too long to name
         os.mkdir("d", dir_fd=fd)
         next_fd = os.open("d", os.O_RDONLY, dir_fd=fd)
         os.close(fd)
         fd = next_fd
     os.close(fd)
-    remove_tree(top)
+    sandbox.cleanup()
     assert not top.exists()

@@ -260,11 +260,40 @@ def test_nothing_of_a_kernel_survives_its_row(tmp_path):
     assert list(grader_tmp.iterdir()) == []
 
 
+def _worker_peak_kb() -> int:
+    """The largest VmHWM (kB) among this process's children that are grading workers."""
+    peak = 0
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields["PPid"]) == os.getpid() and b"worker" in cmdline and "VmHWM" in fields:
+            peak = max(peak, int(fields["VmHWM"].split()[0]))
+    return peak
+
+
 def test_a_huge_print_is_dropped_as_it_arrives(tmp_path):
+    """One 300 MB print: the worker's peak memory stays near its normal 100 MB (it was about
+    1 GB when the message was read whole), and the row says output_limit."""
+    import threading
+
+    from gdlab.grading.batch import grade_folder
+
     folder = tmp_path / "subs"
     loud = fx.add_cell(fx.solution("steepest_descent"), "print('x' * 300_000_000)", 1)
     fx.write(loud, folder / "loud.ipynb")
-    probe.grade(folder, tmp_path / "g.csv", "--seed", "2")
+    result, peak = {}, 0
+    thread = threading.Thread(
+        target=lambda: result.update(rows=grade_folder(folder, tmp_path / "g.csv", 2, 1))
+    )
+    thread.start()
+    while thread.is_alive():
+        peak = max(peak, _worker_peak_kb())
+        thread.join(0.02)
     row = probe.rows(tmp_path / "g.csv")["loud.ipynb"]
     assert row["status"] == "output_limit", row["reason"]
     assert "printed too much" in row["reason"]
+    assert 0 < peak < 400 * 1024, f"worker peak RSS {peak / 1024:.0f} MB"

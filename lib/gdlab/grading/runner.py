@@ -73,10 +73,10 @@ HARVEST_CELL = """\
 _gdlab_ns = {{"__name__": "gdlab_transport"}}
 exec(compile({transport}, "<gdlab-transport>", "exec"), _gdlab_ns)
 exec(compile({hooks}, "<gdlab-hooks>", "exec"), _gdlab_ns)
-_gdlab_hooks = __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))
+_gdlab_hooks = {{{mime} + "+hooks": __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))}}
 __import__("IPython").display.publish_display_data({{{mime}: __import__("json").dumps(
     _gdlab_ns["harvest"](globals(), __import__("json").loads({request})), allow_nan=False),
-    {mime} + "+hooks": _gdlab_hooks}})
+    **_gdlab_hooks}})
 del _gdlab_ns, _gdlab_hooks
 """
 HOOKS_CELL = """\
