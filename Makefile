@@ -56,12 +56,15 @@ unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q --ignore=tests/browser
 
 # System packages the tests need, from Debian: Chromium for the browser tests (Playwright's own
-# browser download is not used) and Node.js, which runs the explorer's JavaScript core against
-# gdlab.optim in the unit tests. Installed only when missing.
+# browser download is not used), Node.js, which runs the explorer's JavaScript core against
+# gdlab.optim in the unit tests, Bubblewrap, the batch grader's sandbox (mode bwrap), and
+# libseccomp, which builds its seccomp filter. Installed only when missing.
 system-deps:
 	@missing=; \
 	command -v chromium >/dev/null || command -v "$$GDLAB_CHROMIUM" >/dev/null || missing="$$missing chromium"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing="$$missing libseccomp2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -7,7 +7,11 @@ per cell) and the default number of kernels (cores + 1). The process pins itself
 the grader and every kernel) to 2 cores where the OS allows it. Target on 2 cores: at
 least 30 submissions per minute.
 
-Usage: .venv/bin/python bench/grading.py [--jobs N] [--cores N]
+It then grades one notebook that prints a single 300 MB string and reports the peak
+resident memory (VmHWM) of the grading worker: output past the limit must be dropped as it
+arrives, not held (target: under 400 MB; the worker itself takes about 100 MB).
+
+Usage: .venv/bin/python bench/grading.py [--jobs N] [--cores N] [--print-mb N] [--only-memory]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -67,16 +72,75 @@ def generate(folder: Path) -> int:
     return count
 
 
+MEMORY_TARGET_MB = 400.0
+
+
+def _worker_peaks() -> dict[int, int]:
+    """VmHWM (kB) of this process's children that are grading workers."""
+    peaks = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                status = dict(line.split(":", 1) for line in handle if ":" in line)
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+        except OSError:
+            continue
+        if int(status["PPid"]) == os.getpid() and b"worker" in cmdline and "VmHWM" in status:
+            peaks[int(entry)] = int(status["VmHWM"].split()[0])
+    return peaks
+
+
+def worker_peak_rss(megabytes: int) -> tuple[float, str]:
+    """Grade one notebook printing ``megabytes`` MB at once; the worker's peak RSS in MB."""
+    scratch = Path(tempfile.mkdtemp(prefix="gdlab-grading-bench-"))
+    peak = 0
+    try:
+        folder = scratch / "submissions"
+        folder.mkdir()
+        loud = fx.add_cell(fx.solution("steepest_descent"), f"print('x' * {megabytes}_000_000)", 1)
+        fx.write(loud, folder / "loud.ipynb")
+        result = {}
+
+        def grade():
+            result["outcomes"] = grade_folder(folder, scratch / "grades.csv", seed=1, jobs=1)
+
+        thread = threading.Thread(target=grade)
+        thread.start()
+        while thread.is_alive():
+            peak = max([peak, *_worker_peaks().values()])
+            time.sleep(0.02)
+        thread.join()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    outcome = result["outcomes"][0]
+    return peak / 1024, f"{outcome.status} ({outcome.reason})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None, help="default: cores + 1")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--print-mb", type=int, default=300, help="size of the one big print")
+    parser.add_argument("--only-memory", action="store_true", help="skip the 50 submissions")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         usable = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, usable[: args.cores])  # inherited by workers and kernels
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     jobs = args.jobs or default_jobs()
+    if not args.only_memory:
+        throughput(jobs, cores)
+    load = os.getloadavg()[0]
+    peak, status = worker_peak_rss(args.print_mb)
+    print(f"one notebook printing {args.print_mb} MB: {status}")
+    print(f"{'worker peak RSS (MB)':30}{peak:10.1f}   < {MEMORY_TARGET_MB:g}")
+    print(f"load average (1 min) before {load:.2f}, after {os.getloadavg()[0]:.2f}")
+
+
+def throughput(jobs: int, cores: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="gdlab-grading-bench-"))
     try:
         folder = scratch / "submissions"

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GRADING_PACKAGE = ROOT / "lib" / "gdlab" / "grading"
 SKIP_DIRS = {".venv", ".git", "_build", ".jupyter_cache", "__pycache__", ".pytest_cache"}
 SKIP_DIRS |= {".ruff_cache", "test-artifacts"}
-NAMESPACES = sandbox_mode() == "namespaces"
+NAMESPACES = sandbox_mode() == "bwrap"  # the allow-list sandbox
 
 
 def _digest(folder: Path) -> str:

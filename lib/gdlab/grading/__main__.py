@@ -17,9 +17,10 @@ Subcommands:
 ``gradescope-run --root /autograder --config CONFIG``
     Internal (used by ``run_autograder``): grade ``ROOT/submission``, write
     ``ROOT/results/results.json``.
-``worker --slot K``
-    Internal (used by ``grade``): read requests ``{"file", "seed", "result"}`` one per line
-    on stdin, grade each file, write its outcome to ``result``, answer ``done``.
+``worker --answer-fd FD``
+    Internal (used by ``grade``): read requests ``{"file", "student", "seed", "token",
+    "root", "uid"}`` one per line on stdin, grade each file and write its outcome, framed
+    with the request's token, on descriptor FD (never on stdout, which a kernel could reach).
 """
 
 from __future__ import annotations
@@ -159,6 +160,46 @@ def _limits(args) -> Limits:
     )
 
 
+def _worker(args) -> int:
+    """Grade the files the batch sends, one request per line; answer on ``--answer-fd``."""
+    import os
+
+    from gdlab.grading.batch import frame
+    from gdlab.grading.runner import Outcome, grade_notebook, submission_seed
+
+    answers = os.dup(args.answer_fd)  # close-on-exec: no kernel inherits the answer pipe
+    os.close(args.answer_fd)
+    known = {f.name for f in fields(Limits)}
+    limits = Limits(**{k: v for k, v in json.loads(args.limits).items() if k in known})
+    for line in sys.stdin.buffer:
+        job = json.loads(line)
+        path, student = Path(job["file"]), job["student"]
+        try:
+            outcome = grade_notebook(
+                path,
+                int(job["seed"]),
+                args.exercise,
+                limits,
+                student,
+                root=Path(job["root"]),
+                uid=job.get("uid"),
+            )
+        except Exception as error:  # a bug of the grader costs this row only
+            folders = student.rsplit("/", 1)[0] + "/" if "/" in student else ""
+            outcome = Outcome(
+                student,
+                folders + os.fsencode(path.name).decode("utf-8", "backslashreplace"),
+                args.exercise,
+                "grader_error",
+                f"{type(error).__name__}: {str(error)[:200]}",
+                submission_seed(int(job["seed"]), student),
+            )
+        data = memoryview(frame(job["token"], json.dumps(outcome.to_json()).encode()))
+        while data:
+            data = data[os.write(answers, data) :]
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gdlab.grading",
@@ -189,31 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--config", type=Path, required=True)
 
     worker = sub.add_parser("worker", help=argparse.SUPPRESS)
-    worker.add_argument("--slot", type=int, default=0)
+    worker.add_argument("--answer-fd", type=int, required=True)
     worker.add_argument("--limits", default="{}")
-    worker.add_argument("--hide", action="append", default=[])
     worker.add_argument("--exercise", default=None)
 
     args = parser.parse_args(argv)
     if args.command == "worker":
-        from gdlab.grading.runner import grade_notebook
-
-        known = {f.name for f in fields(Limits)}
-        limits = Limits(**{k: v for k, v in json.loads(args.limits).items() if k in known})
-        for line in sys.stdin:  # one request per line: {"file", "seed", "result"}
-            job = json.loads(line)
-            outcome = grade_notebook(
-                Path(job["file"]),
-                int(job["seed"]),
-                args.exercise,
-                limits,
-                args.slot,
-                tuple(args.hide),
-                job.get("student"),
-            )
-            Path(job["result"]).write_text(json.dumps(outcome.to_json()))
-            print("done", flush=True)
-        return 0
+        return _worker(args)
     if args.command == "gradescope":
         from gdlab.grading.gradescope import build_bundle
 

@@ -1,77 +1,46 @@
-"""Start a student kernel inside the sandbox: mounts, limits, an unprivileged user, exec.
+"""Start a student kernel inside the sandbox: keyring, limits, an unprivileged user, exec.
 
-Run as ``python -I -S _launch.py CONFIG.json`` (standard library only, no site packages),
-either as the first process of fresh namespaces made by ``unshare`` (mode ``namespaces``) or
-directly (mode ``plain``). It never returns: it replaces itself with the kernel.
+Run as ``python -I -S _launch.py CONFIG.json`` (standard library only, no site packages) by
+the kernel manager. It never returns: it replaces itself with the kernel, or, in mode
+``bwrap``, with Bubblewrap, which runs this same file again inside the sandbox.
 
-In mode ``namespaces`` (Linux, root), in this order:
+Outside (the first run, as the grader's user):
 
-1. open every path the kernel must keep (the Python installation, the library, the run
-   directory), before anything is hidden;
-2. mount an empty read-only tmpfs over each hidden path (the grader's tests and output,
-   the submissions, home directories, the project checkout) and a fresh size-limited
-   writable tmpfs over /tmp, /var/tmp and /dev/shm;
-3. bind the kept paths back (read-only, except the run directory) and bind a stub over the
-   grading package so that the kernel cannot import the grader's judges;
-4. set resource limits, drop to an unprivileged uid/gid with no supplementary groups and
-   ``no_new_privs``, change to the work directory and exec the kernel with a clean
-   environment.
+1. join a new, empty session keyring (the grader's is not inherited);
+2. mode ``bwrap``: ignore SIGINT (Bubblewrap's own processes must survive the interrupts the
+   grader sends to the process group; the kernel sets it back), and exec ``bwrap`` with the
+   allow-list and the seccomp filter (an inherited descriptor that ``bwrap`` reads and closes);
+   mode ``plain``: go on below.
+
+Inside (mode ``bwrap``: run by ``bwrap`` as ``launch.py /.gdlab/launch.json``):
+
+3. set resource limits, drop to the submission's uid/gid with no supplementary groups and
+   ``no_new_privs``, ask for SIGKILL if the parent dies (the uid change cleared it);
+4. close every descriptor but 0, 1 and 2, change to the home folder and exec the kernel with
+   a clean environment.
 """
 
 import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "armv7l": 311}
+KEYCTL_JOIN_SESSION_KEYRING = 1
 
 
 def _libc():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
-    return libc
+    return ctypes.CDLL(None, use_errno=True)
 
 
-def _mount(libc, source, target, fstype, flags, data=None):
-    enc = lambda s: None if s is None else s.encode()  # noqa: E731
-    if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"mount {source} on {target}: {os.strerror(errno)}")
-
-
-def _inside(path, parents):
-    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in parents)
-
-
-def build_namespace(config):
-    libc = _libc()
-    keep = [p for p in config["keep"] if os.path.exists(p)]
-    fds = {p: os.open(p, os.O_PATH) for p in keep}
-    stub_fd = os.open(config["stub"][0], os.O_PATH) if config.get("stub") else None
-    fresh = [p for p in config["fresh_tmp"] if os.path.isdir(p)]
-    hidden = (p for p in config["hide"] if os.path.isdir(p) and not _inside(p, fresh))
-    hide = sorted(hidden, key=len)  # anything under a fresh tmpfs is gone already
-    size = config["tmpfs_bytes"]
-    for path in hide:
-        _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-    for path in fresh:
-        _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    for path in keep:
-        if _inside(path, hide + fresh):
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fds[path]}", path, None, MS_BIND | MS_REC)
-            if path not in config["writable"]:
-                flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-                _mount(libc, None, path, None, flags)
-    if stub_fd is not None:
-        _mount(libc, f"/proc/self/fd/{stub_fd}", config["stub"][1], None, MS_BIND)
-    for path in hide:  # now that the kept paths are in place, freeze the covers
-        _mount(libc, None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    for fd in [*fds.values(), stub_fd]:
-        if fd is not None:
-            os.close(fd)
+def new_session_keyring():
+    """Join a new anonymous session keyring (Linux); elsewhere nothing to do."""
+    number = SYS_KEYCTL.get(os.uname().machine) if sys.platform.startswith("linux") else None
+    if number is not None:
+        _libc().syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None)
 
 
 def apply_limits(limits):
@@ -88,26 +57,47 @@ def drop_privileges(uid, gid):
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def die_with_parent():
+    if sys.platform.startswith("linux"):
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def start_kernel(config):
+    """Limits, user, descriptors, exec: the last steps in both modes."""
+    apply_limits(config["limits"])
+    if config.get("uid") is not None and os.geteuid() == 0:
+        drop_privileges(config["uid"], config["gid"])
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.closerange(3, 1 << 20)  # close_range(2) on Linux: one system call
+    os.chdir(config["cwd"])
+    os.umask(0o077)
+    os.execve(config["argv"][0], config["argv"], config["env"])
 
 
 def main():
     with open(sys.argv[1]) as handle:
         config = json.load(handle)
-    if config["mode"] == "namespaces":
-        build_namespace(config)
-    else:
+    if config["mode"] != "bwrap":
         try:
             os.setsid()  # one process group for the grader to kill
         except PermissionError:
             pass  # already the leader of its own session (jupyter_client starts it so)
-    apply_limits(config["limits"])
-    os.chdir(config["cwd"])
-    if config.get("uid") is not None and os.geteuid() == 0:
-        drop_privileges(config["uid"], config["gid"])
-    os.umask(0o077)
-    os.execve(config["argv"][0], config["argv"], config["env"])
+        new_session_keyring()
+        start_kernel(config)
+    if "bwrap" not in config:  # inside: bwrap ran this file again with the inner config
+        start_kernel(config)
+    new_session_keyring()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # bwrap's processes ignore interrupts
+    os.umask(0o022)
+    seccomp = os.open(config["seccomp"], os.O_RDONLY)
+    os.set_inheritable(seccomp, True)
+    argv = [*config["bwrap"], "--seccomp", str(seccomp), "--", *config["inner"]]
+    os.execve(argv[0], argv, {"PATH": "/usr/bin:/bin"})
 
 
 if __name__ == "__main__":

@@ -18,48 +18,65 @@ Outputs, for ``--out grades.csv``:
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
 import secrets
 import select
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gdlab.grading import EXERCISES
-from gdlab.grading.runner import Outcome, submission_seed
-from gdlab.grading.sandbox import Limits, sandbox_mode
+from gdlab.grading.runner import Outcome, display_name, submission_seed
+from gdlab.grading.sandbox import Limits, allocate_uid, kill_uid, remove_tree, sandbox_mode
 
 WORKER_MARGIN = 60.0  # seconds a worker may take beyond the notebook and harvest budgets
-SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/lib", "/proc", "/dev", "/sys", "/var")
+NAME_BYTES = 200  # longest results file name (without .json) before it is shortened
 
 
 def submissions(folder: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
-    """Every visible regular file under ``folder``, subfolders included, except ``skip``.
+    """Every visible entry under ``folder`` that is not a folder, subfolders included,
+    except ``skip``.
 
-    Names starting with a dot (``.DS_Store``, ``.ipynb_checkpoints/``) are skipped, files and
-    folders alike; so is every path in ``skip`` and everything under a folder in ``skip`` (the
-    grader's own outputs when ``--out`` is inside the folder). ``folder`` may also be a single
-    file, to regrade one submission.
+    Regular files, and also what cannot be graded (a symbolic link, dangling or not, a FIFO),
+    so that it gets its row with a status. Names starting with a dot (``.DS_Store``,
+    ``.ipynb_checkpoints/``) are skipped, files and folders alike; so is every path in
+    ``skip`` and everything under a folder in ``skip`` (the grader's own outputs when
+    ``--out`` is inside the folder). Symbolic links to folders are not followed. The walk
+    keeps its own stack (no recursion), so a deep chain of folders cannot stop it. ``folder``
+    may also be a single file, to regrade one submission.
     """
     folder = Path(folder)
     if folder.is_file():
         return [folder]
     skip = {Path(p).resolve() for p in skip}
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+    found, stack = [], [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
             continue
-        resolved = path.resolve()
-        if resolved in skip or any(s in resolved.parents for s in skip):
-            continue
-        found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            resolved = path.parent.resolve() / path.name
+            if resolved in skip or any(s in resolved.parents for s in skip):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(path)
+            else:
+                found.append(path)
+    return sorted(found, key=lambda p: os.fsencode(p.relative_to(folder).as_posix()))
 
 
 def output_paths(out: Path) -> tuple[Path, ...]:
@@ -73,13 +90,14 @@ def student_id(path: Path, folder: Path) -> str:
     """The student id of a submission: its path below ``folder`` without the suffix.
 
     ``submissions/ada.ipynb`` is ``ada``; ``submissions/group 2/ada.ipynb`` (a learning
-    system's export with one folder per student) is ``group 2/ada``.
+    system's export with one folder per student) is ``group 2/ada``. Bytes of the name that
+    are not UTF-8 are shown escaped (``\\xff``).
     """
     path, folder = Path(path), Path(folder)
     if folder.is_file() or path == folder:
-        return path.stem
+        return display_name(path.stem)
     relative = path.relative_to(folder)
-    return relative.with_name(relative.stem).as_posix()
+    return display_name(relative.with_name(relative.stem).as_posix())
 
 
 def default_jobs() -> int:
@@ -122,64 +140,148 @@ def gradescope_results(outcome: Outcome) -> dict:
     }
 
 
-def _failed(path: Path, student: str, seed: int, exercise, reason: str) -> Outcome:
+def _failed(job: _Job, seed: int, exercise, reason: str) -> Outcome:
     return Outcome(
-        student=student,
-        file=_file_name(path, student),
+        student=job.student,
+        file=job.file,
         exercise=exercise,
         status="grader_error",
         reason=reason,
-        seed=submission_seed(seed, student),
+        seed=submission_seed(seed, job.student),
     )
 
 
 def _file_name(path: Path, student: str) -> str:
     """The file column: the path below the submissions folder (the student id's folders)."""
     folders = student.rsplit("/", 1)[0] + "/" if "/" in student else ""
-    return folders + Path(path).name
+    return folders + display_name(Path(path).name)
 
 
-def _read_result(result_file: Path, path: Path, student: str, seed, exercise, line) -> Outcome:
-    try:
-        outcome = Outcome.from_json(json.loads(result_file.read_text()))
-        if outcome.file != _file_name(path, student) or outcome.student != student:
-            raise ValueError("result for another file")
-        return outcome
-    except Exception as error:
-        what = "the grader's worker died" if not line else "no result"
-        return _failed(path, student, seed, exercise, f"{what}: {type(error).__name__}")
+class ProtocolError(Exception):
+    """A worker wrote something on its answer pipe that is not the answer to its job."""
+
+
+def frame(token: str, payload: bytes) -> bytes:
+    """One answer of a worker: a header with the job's token and the length, then the JSON."""
+    return b"GDLAB-ANSWER %s %d\n" % (token.encode("ascii"), len(payload)) + payload
+
+
+@dataclass
+class _Job:
+    number: int
+    path: Path
+    student: str
+    file: str
+    root: Path  # the sandbox folder of the submission (the worker creates it)
+    uid: int | None  # the kernel's uid, this submission's only
+    token: str = field(default_factory=lambda: secrets.token_hex(16))
+    started: float = 0.0
+
+    def sweep(self) -> None:
+        """Kill what is left of this submission's kernel and remove its folder."""
+        kill_uid(self.uid)
+        remove_tree(self.root)
+
+
+# The worker process (tests may replace it, to play a worker that breaks the protocol).
+WORKER_COMMAND = [sys.executable, "-m", "gdlab.grading", "worker"]
 
 
 class _Worker:
-    """A long-lived worker process (imports paid once) that grades one file per request."""
+    """A long-lived worker process (imports paid once) that grades one file per request.
 
-    def __init__(self, slot: int, limits: Limits, hide: tuple[str, ...], exercise):
-        command = [sys.executable, "-m", "gdlab.grading", "worker", "--slot", str(slot)]
+    Requests go to its stdin, one JSON line each. Its answers come back on a pipe of their
+    own (``--answer-fd``), framed (:func:`frame`) with the job's token; the worker's stdout
+    and stderr go to ``/dev/null``, and no kernel holds a descriptor of that pipe.
+    """
+
+    def __init__(self, limits: Limits, exercise):
+        read_fd, write_fd = os.pipe()
+        command = [*WORKER_COMMAND, "--answer-fd", str(write_fd)]
         command += ["--limits", json.dumps(asdict(limits))]
-        command += [arg for h in hide for arg in ("--hide", h)]
         if exercise:
             command += ["--exercise", exercise]
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_worker_env(),
-            text=True,
-            bufsize=1,
-        )
-        self.job = None  # (path, student id, result file, started)
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write_fd,),
+                env=_worker_env(),
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        self.answers = read_fd
+        self.buffer = bytearray()
+        self.job: _Job | None = None
 
-    def send(self, path: Path, student: str, seed: int, result_file: Path) -> None:
-        request = {"file": str(path), "student": student, "seed": seed}
-        request["result"] = str(result_file)
-        self.proc.stdin.write(json.dumps(request) + "\n")
+    def send(self, job: _Job, seed: int) -> None:
+        request = {"file": os.fsdecode(job.path), "student": job.student, "seed": seed}
+        request.update(token=job.token, root=str(job.root), uid=job.uid)
+        job.started = time.monotonic()
+        self.job = job
+        self.proc.stdin.write((json.dumps(request) + "\n").encode())
         self.proc.stdin.flush()
-        self.job = (path, student, result_file, time.monotonic())
+
+    def read(self) -> bytes | None:
+        """The answer to the current job if it is complete, None if more is to come;
+        :class:`ProtocolError` for anything else, EOFError if the worker is gone."""
+        try:
+            data = os.read(self.answers, 1 << 16)
+        except BlockingIOError:
+            return None
+        if not data:
+            raise EOFError
+        self.buffer += data
+        if self.job is None:
+            raise ProtocolError("the worker wrote while it had no job")
+        end = self.buffer.find(b"\n", 0, HEADER_BYTES)
+        if end < 0:
+            if len(self.buffer) >= HEADER_BYTES:
+                raise ProtocolError("the worker's answer has no header")
+            return None
+        match = ANSWER_HEADER.fullmatch(bytes(self.buffer[: end + 1]))
+        if match is None or match[1].decode() != self.job.token:
+            raise ProtocolError("the worker's answer is not for its job")
+        size = int(match[2])
+        if size > MAX_ANSWER_BYTES:
+            raise ProtocolError(f"the worker's answer is too long ({size} bytes)")
+        if len(self.buffer) < end + 1 + size:
+            return None
+        if len(self.buffer) > end + 1 + size:
+            raise ProtocolError("the worker wrote more than its answer")
+        payload = bytes(self.buffer[end + 1 :])
+        self.buffer.clear()
+        return payload
 
     def kill(self) -> None:
-        self.proc.kill()
+        """Kill the worker (its process group; its kernels die with it, see the sandbox)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            self.proc.kill()
         self.proc.wait()
+        self.close()
+
+    def close(self) -> None:
+        if self.answers is not None:
+            os.close(self.answers)
+            self.answers = None
+
+
+HEADER_BYTES = 80
+ANSWER_HEADER = re.compile(rb"GDLAB-ANSWER ([0-9a-f]{32}) ([0-9]{1,9})\n")
+MAX_ANSWER_BYTES = 64 * 2**20
+
+
+def _outcome(payload: bytes, job: _Job) -> Outcome:
+    outcome = Outcome.from_json(json.loads(payload))
+    if outcome.file != job.file or outcome.student != job.student:
+        raise ProtocolError("the worker answered for another file")
+    return outcome
 
 
 def grade_folder(
@@ -193,6 +295,11 @@ def grade_folder(
 ) -> list[Outcome]:
     """Grade every file under ``folder``; write ``out`` (CSV), its JSON and results folder.
 
+    Every file gets exactly one row, whatever happens to the others: a worker that dies,
+    overruns its deadline or answers out of protocol is killed and replaced, what is left of
+    the kernel it was running (processes of the submission's uid, its sandbox folder) is
+    removed, and only the row of the file it was grading says so (``grader_error``). The CSV
+    and the JSON are written even if the batch itself stops on an error.
     ``out`` is replaced if it exists (the command line asks for ``--overwrite`` first).
     """
     folder, out = Path(folder).resolve(), Path(out).resolve()
@@ -201,60 +308,103 @@ def grade_folder(
     jobs = max(1, jobs or default_jobs())
     results_dir = out.with_name(out.stem + "_results")
     files = submissions(folder, skip=output_paths(out))
-    watched = folder.parent if folder.is_file() else folder
-    hide = tuple(str(p) for p in {watched, out.parent} if _hideable(p))
-    outcomes: list[Outcome] = []
+    outcomes: dict[int, Outcome] = {}
     workers: dict[int, _Worker] = {}
-    pending = list(enumerate(files))
-    with tempfile.TemporaryDirectory(prefix="gdlab-batch-") as scratch:
-        try:
-            while pending or any(w.job for w in workers.values()):
-                for slot in range(min(jobs, len(files))):
-                    worker = workers.get(slot)
-                    if pending and (worker is None or worker.job is None):
-                        if worker is None or worker.proc.poll() is not None:
-                            worker = workers[slot] = _Worker(slot, limits, hide, exercise)
-                        number, path = pending.pop(0)
-                        student = student_id(path, folder)
-                        worker.send(path, student, seed, Path(scratch) / f"{number}.json")
-                busy = {w.proc.stdout: w for w in workers.values() if w.job}
-                ready, _, _ = select.select(list(busy), [], [], 0.1)
-                for stream in ready:
-                    worker = busy[stream]
-                    line = stream.readline()
-                    path, student, result_file, _ = worker.job
-                    worker.job = None
-                    if not line:  # the worker died mid-job
-                        worker.kill()
-                    outcome = _read_result(result_file, path, student, seed, exercise, line)
-                    outcomes.append(outcome)
-                    if progress:
-                        progress(outcomes[-1])
-                for worker in workers.values():
-                    if worker.job and time.monotonic() - worker.job[3] > worker_deadline(limits):
-                        path, student, _, _ = worker.job
-                        worker.job = None
-                        worker.kill()
-                        reason = "the grader's worker ran out of time"
-                        outcomes.append(_failed(path, student, seed, exercise, reason))
-                        if progress:
-                            progress(outcomes[-1])
-        finally:
-            for worker in workers.values():
-                if worker.proc.poll() is None:
-                    worker.proc.stdin.close()
-                    try:
-                        worker.proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        worker.kill()
-    outcomes.sort(key=lambda o: (o.student, o.file))
-    write_outputs(outcomes, out, results_dir, seed, limits)
-    return outcomes
+    deadline = worker_deadline(limits)
 
+    def record(job: _Job, outcome: Outcome) -> None:
+        outcomes[job.number] = outcome
+        if progress:
+            progress(outcome)
 
-def _hideable(path: Path) -> bool:
-    text = str(path)
-    return text != "/" and not any(d == text or d.startswith(text + "/") for d in SYSTEM_DIRS)
+    def fail(slot: int, reason: str) -> None:
+        worker = workers.pop(slot)
+        job, worker.job = worker.job, None
+        worker.kill()
+        if job is not None:
+            job.sweep()
+            record(job, _failed(job, seed, exercise, reason))
+
+    scratch = Path(tempfile.mkdtemp(prefix="gdlab-batch-"))
+    os.chmod(scratch, 0o711)  # a kernel in mode plain reaches its own folder, nothing else
+    pending: list[_Job] = []
+    try:
+        for number, path in enumerate(files):
+            student = student_id(path, folder)
+            file = _file_name(path, student)
+            pending.append(_Job(number, path, student, file, scratch / f"{number}", None))
+        while pending or workers:
+            for slot in range(min(jobs, len(files))):
+                if not pending:
+                    break
+                if slot in workers and workers[slot].job is not None:
+                    continue
+                if slot not in workers or workers[slot].proc.poll() is not None:
+                    if slot in workers:
+                        fail(slot, "the grader's worker died")
+                    workers[slot] = _Worker(limits, exercise)
+                job = pending.pop(0)
+                job.uid = allocate_uid()
+                workers[slot].send(job, seed)
+            if not pending and not any(w.job for w in workers.values()):
+                break
+            streams = {w.answers: slot for slot, w in workers.items()}
+            ready, _, _ = select.select(list(streams), [], [], 0.1)
+            for stream in ready:
+                slot = streams[stream]
+                worker = workers[slot]
+                try:
+                    payload = worker.read()
+                except EOFError:
+                    fail(slot, "the grader's worker died")
+                    continue
+                except ProtocolError as error:
+                    fail(slot, f"the grader's worker answered out of protocol: {error}")
+                    continue
+                if payload is None:
+                    continue
+                job, worker.job = worker.job, None
+                try:
+                    outcome = _outcome(payload, job)
+                except (ValueError, TypeError, KeyError, ProtocolError) as error:
+                    worker.job = job
+                    fail(slot, f"the grader's worker answered out of protocol: {error}")
+                    continue
+                remove_tree(job.root)  # the worker removed it already, unless it failed to
+                record(job, outcome)
+            for slot, worker in list(workers.items()):
+                if worker.job and time.monotonic() - worker.job.started > deadline:
+                    fail(slot, "the grader's worker ran out of time")
+    finally:
+        for slot in list(workers):
+            worker = workers.pop(slot)
+            if worker.job is not None or worker.proc.poll() is not None:
+                job, worker.job = worker.job, None
+                worker.kill()
+                if job is not None:
+                    job.sweep()
+                continue
+            worker.proc.stdin.close()
+            try:
+                worker.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            worker.close()
+        remove_tree(scratch)
+        rows = []
+        for number, path in enumerate(files):
+            if number in outcomes:
+                rows.append(outcomes[number])
+                continue
+            try:
+                student = student_id(path, folder)
+            except Exception:
+                student = display_name(str(path))
+            job = _Job(number, path, student, _file_name(path, student), scratch, None)
+            rows.append(_failed(job, seed, exercise, "not graded: the batch stopped early"))
+        rows.sort(key=lambda o: (o.student, o.file))
+        write_outputs(rows, out, results_dir, seed, limits)
+    return rows
 
 
 def _worker_env() -> dict[str, str]:
@@ -280,14 +430,44 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def results_names(outcomes: list[Outcome]) -> list[str]:
+    """The results file of each outcome, relative to the results folder, all different.
+
+    The student id, or the file name when several files share the id; a name that another
+    file already has (ignoring case, as macOS and Windows do) gets a hash of its file's path,
+    and a part of a name too long for the file system is cut and given that hash.
+    """
+    ids = Counter(o.student for o in outcomes)
+    taken, names = set(), []
+    for o in outcomes:
+        digest = hashlib.sha256(o.file.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        base = o.student if ids[o.student] == 1 else o.file
+        parts = []
+        for part in base.split("/"):
+            raw = part.encode("utf-8", "surrogatepass")
+            if len(raw) > NAME_BYTES:
+                part = raw[: NAME_BYTES - 20].decode("utf-8", "ignore") + "-" + digest
+            parts.append(part)
+        name = "/".join(parts)
+        if name.lower() in taken:
+            name = f"{name}-{digest}"
+        taken.add(name.lower())
+        names.append(name + ".json")
+    return names
+
+
 def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, limits) -> None:
-    """The CSV (atomically), the full JSON and one Gradescope results file per submission."""
+    """The CSV (atomically), the full JSON and one Gradescope results file per submission.
+
+    The CSV and the JSON come first; a results file that cannot be written is named in the
+    JSON's ``results_errors`` and does not stop the others.
+    """
     columns = part_columns(outcomes)
     header = ["student", "file", "exercise", "status", "reason", *columns]
     header += ["score", "max_score", "seed", "seconds"]
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".partial")
-    with temporary.open("w", newline="") as handle:
+    with temporary.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for o in outcomes:
@@ -298,25 +478,30 @@ def write_outputs(outcomes: list[Outcome], out: Path, results_dir: Path, seed, l
             row += [_number(o.score), _number(o.max_score), o.seed, o.seconds]
             writer.writerow(row)
     temporary.replace(out)
+    names = results_names(outcomes)
     run = {
         "seed": seed,
         "sandbox": sandbox_mode(),
         "limits": asdict(limits),
-        "outcomes": [o.to_json() for o in outcomes],
+        "outcomes": [dict(o.to_json(), results=n) for o, n in zip(outcomes, names, strict=True)],
+        "results_errors": [],
     }
+    written, errors = set(), run["results_errors"]
+    for o, name in zip(outcomes, names, strict=True):
+        path = results_dir / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(gradescope_results(o), indent=1))
+            written.add(path.resolve())
+        except OSError as error:
+            errors.append(f"{name}: {error.strerror or error}")
+    try:
+        for stale in results_dir.rglob("*.json"):  # of an earlier run that this one replaces
+            if stale.resolve() not in written:
+                stale.unlink()
+    except OSError as error:
+        errors.append(f"removing stale results: {error.strerror or error}")
     out.with_suffix(".json").write_text(json.dumps(run, indent=1))
-    results_dir.mkdir(parents=True, exist_ok=True)
-    stems = [o.student for o in outcomes]
-    written = set()
-    for o in outcomes:
-        name = o.student if stems.count(o.student) == 1 else o.file
-        path = results_dir / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(gradescope_results(o), indent=1))
-        written.add(path.resolve())
-    for stale in results_dir.rglob("*.json"):  # of an earlier run that this one replaces
-        if stale.resolve() not in written:
-            stale.unlink()
 
 
 def _number(x: float) -> str:

@@ -19,10 +19,11 @@ writes Gradescope's ``results.json`` for the best-scoring notebook. Whatever hap
 The inputs of a submission are drawn from the bundle's seed and the Gradescope submission id,
 so a regrade on Gradescope reproduces the grade.
 
-Gradescope runs the grader as root in a Docker container. Where the container does not let
-it create namespaces, the sandbox falls back to mode ``plain`` and drops the kernel to an
-unprivileged uid (see :mod:`gdlab.grading.sandbox`); the container is the outer wall, and it
-holds one submission only.
+Gradescope runs the grader as root in a Docker container, which has no Bubblewrap and
+usually may not create namespaces: the sandbox falls back to mode ``plain`` and drops the
+kernel to an unprivileged uid of its own, with a fresh session keyring and descriptors 0, 1
+and 2 only (see :mod:`gdlab.grading.sandbox` for what that mode does not guarantee); the
+container is the outer wall, and it holds one submission only.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ The steps, for one submission:
    interrupted; if the kernel then does not answer, or dies, or the cell killed it, the
    kernel is replaced and the cells that had run are replayed without the bad one, so
    credit for every part that does not depend on it survives. Printed output is counted
-   and discarded; past the cap the cell is interrupted.
+   and discarded; past the cap the cell is interrupted. A message longer than the client's
+   ``MAXMSGSIZE`` is dropped by ZeroMQ as it arrives (never held in memory) and counts as
+   output past the cap. What the kernel writes to its descriptors 1 and 2 goes to a pipe
+   that is drained and discarded (:class:`~gdlab.grading.sandbox.OutputSink`).
 3. **Harvest** each part in that kernel: a cell sends the transport code and the inputs the
    grader drew (seeded per submission), calls the student's function, and publishes the
    result as one display message under a MIME type named by a random nonce made for this
@@ -23,14 +26,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import secrets
+import signal
+import stat
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 import numpy as np
+import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -42,12 +49,41 @@ from gdlab.grading.sandbox import Limits, Sandbox, SandboxedKernelManager
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_PAYLOAD_CHARS = 8 * 2**20
 MAX_RESTARTS = 3
+MAX_MESSAGE_BYTES = 4 * MAX_PAYLOAD_CHARS  # longer messages from the kernel are dropped
 TRANSPORT_SOURCE = Path(transport.__file__).read_text()
+# What can change the code the grader runs in the kernel, or what it sees running: IPython's
+# input and AST transformers and Python's trace and profile functions. The harvest reports
+# them (before calling the answer); a change from the fresh kernel's marks the row tampered.
+HOOKS_SOURCE = """\
+def hooks(ip):
+    import sys, threading
+
+    def name(f):
+        kind = f if isinstance(f, type) or callable(f) and hasattr(f, "__qualname__") else type(f)
+        return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', repr(kind))}"
+
+    manager = ip.input_transformer_manager
+    groups = [ip.input_transformers_cleanup, ip.input_transformers_post, ip.ast_transformers]
+    groups += [manager.line_transforms, manager.token_transformers]
+    found = [[name(f) for f in group] for group in groups]
+    traces = [sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile()]
+    return found + [[repr(t is None) for t in traces]]
+"""
 HARVEST_CELL = """\
 _gdlab_ns = {{"__name__": "gdlab_transport"}}
 exec(compile({transport}, "<gdlab-transport>", "exec"), _gdlab_ns)
+exec(compile({hooks}, "<gdlab-hooks>", "exec"), _gdlab_ns)
+_gdlab_hooks = {{{mime} + "+hooks": __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))}}
 __import__("IPython").display.publish_display_data({{{mime}: __import__("json").dumps(
-    _gdlab_ns["harvest"](globals(), __import__("json").loads({request})), allow_nan=False)}})
+    _gdlab_ns["harvest"](globals(), __import__("json").loads({request})), allow_nan=False),
+    **_gdlab_hooks}})
+del _gdlab_ns, _gdlab_hooks
+"""
+HOOKS_CELL = """\
+_gdlab_ns = {{"__name__": "gdlab_hooks"}}
+exec(compile({hooks}, "<gdlab-hooks>", "exec"), _gdlab_ns)
+__import__("IPython").display.publish_display_data(
+    {{{mime} + "+hooks": __import__("json").dumps(_gdlab_ns["hooks"](get_ipython()))}})
 del _gdlab_ns
 """
 
@@ -114,9 +150,14 @@ class Outcome:
         )
 
 
+def display_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate escapes) shown as ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def submission_seed(seed: int, student: str) -> int:
     """The seed of one submission's inputs: the run's seed and the student id, hashed."""
-    digest = hashlib.sha256(f"{seed}:{student}".encode()).digest()
+    digest = hashlib.sha256(f"{seed}:{student}".encode("utf-8", "surrogatepass")).digest()
     return int.from_bytes(digest[:4], "little")
 
 
@@ -126,13 +167,27 @@ class NotANotebook(ValueError):
 
 def read_code_cells(path: Path) -> list[str]:
     """The sources of the code cells, or :class:`NotANotebook` saying why not."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        target = "a missing file" if not path.exists() else "another file"
+        raise NotANotebook(f"a symbolic link to {target}, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise NotANotebook("not a regular file")
     if path.suffix.lower() != ".ipynb":
         raise NotANotebook("not a .ipynb file")
-    size = path.stat().st_size
+    size = info.st_size
     if size > MAX_NOTEBOOK_BYTES:
         raise NotANotebook(f"file of {size} bytes is larger than {MAX_NOTEBOOK_BYTES}")
     try:
-        text = path.read_bytes().decode("utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as error:
+        raise NotANotebook(f"cannot be read ({error.strerror})") from None
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotANotebook(f"file larger than {MAX_NOTEBOOK_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
         nb = nbformat.reads(text, as_version=4)
     except Exception as error:
         raise NotANotebook(f"not a readable notebook ({type(error).__name__})") from None
@@ -174,21 +229,34 @@ class _Client(NotebookClient):
         self.flooded = False
         self.nonce_mime: str | None = None
         self.payloads: list[str] = []
+        self.hooks: list[str] = []
         self.error_names: list[str] = []  # of the cell being run (outputs are not kept)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         data = content.get("data") if isinstance(content, dict) else None
-        if self.nonce_mime and isinstance(data, dict) and self.nonce_mime in data:
-            payload = data[self.nonce_mime]
+        hooks = f"{self.nonce_mime}+hooks"
+        if self.nonce_mime and isinstance(data, dict) and hooks in data:
+            self.hooks.append(data[hooks] if isinstance(data[hooks], str) else "")
+        if self.nonce_mime and isinstance(data, dict) and {self.nonce_mime, hooks} & set(data):
+            payload = data.get(self.nonce_mime)
             if isinstance(payload, str) and len(payload) <= MAX_PAYLOAD_CHARS:
                 self.payloads.append(payload)
-            else:
+            elif self.nonce_mime in data:
                 self.payloads.append("")
             return None
         if msg.get("msg_type") == "error" and isinstance(content, dict):
             self.error_names.append(str(content.get("ename", ""))[:100])
-        size = len(json.dumps(content, default=str)) if isinstance(content, dict) else 0
+        if not isinstance(content, dict):
+            size = 0
+        elif msg.get("msg_type") == "stream" and isinstance(content.get("text"), str):
+            size = len(content["text"])
+        else:
+            size = len(json.dumps(content, default=str))
+        self.count_output(size)
+        return None
+
+    def count_output(self, size: int) -> None:
         self.output_total += size
         if self.output_total > self.limits.output_bytes and not self.flooded:
             self.flooded = True
@@ -196,16 +264,18 @@ class _Client(NotebookClient):
         elif self.flooded and self.output_total > 4 * self.limits.output_bytes:
             self.output_total = self.limits.output_bytes  # keep counting cheap
             asyncio.ensure_future(self.km.interrupt_kernel())
-        return None
 
 
 class NotebookRun:
     """One submission's execution in a sandboxed kernel, with restarts and replays."""
 
-    def __init__(self, sources, limits: Limits, slot: int, hide: tuple[str, ...]):
+    def __init__(self, sources, limits: Limits, root: Path | None = None, uid: int | None = None):
         self.sources = sources
         self.limits = limits
-        self.sandbox = Sandbox(limits, slot=slot, hide=hide)
+        self.sandbox = Sandbox(limits, root=root, uid=uid)
+        self.monitor = None  # ZeroMQ events of the output channel: a dropped long message
+        self.killed_for_output = False
+        self.baseline_hooks: str | None = None  # of the fresh kernel
         self.events: list[str] = []
         self.good: list[int] = []  # cells that ran without killing or hanging the kernel
         self.restarts = 0
@@ -227,16 +297,73 @@ class NotebookRun:
         )
 
     async def start(self) -> None:
-        self.client.km = SandboxedKernelManager(self.sandbox)
+        km = SandboxedKernelManager(self.sandbox, max_message_bytes=MAX_MESSAGE_BYTES)
+        self.client.km = km
         await self.client.async_start_new_kernel()
         await self.client.async_start_new_kernel_client()
+        self.sandbox.lock_connection_folder()
+        self.baseline_hooks = await self._hooks()
+        iopub = self.client.kc.iopub_channel.socket
+        address = f"inproc://gdlab-iopub-{secrets.token_hex(8)}"
+        iopub.monitor(address, zmq.EVENT_DISCONNECTED)
+        self.monitor = zmq.Context.shadow(km.client_context.underlying).socket(zmq.PAIR)
+        self.monitor.connect(address)
+
+    async def _hooks(self) -> str | None:
+        """The transformers and trace functions of the kernel as it is (see HOOKS_SOURCE)."""
+        mime = f"application/x-gdlab-{secrets.token_hex(16)}"
+        self.client.nonce_mime, self.client.hooks = mime, []
+        source = HOOKS_CELL.format(hooks=repr(HOOKS_SOURCE), mime=repr(mime))
+        try:
+            await self._execute(-1, source, self.limits.cell_timeout)
+        finally:
+            self.client.nonce_mime = None
+        hooks, self.client.hooks = self.client.hooks, []
+        return hooks[0] if len(hooks) == 1 else None
+
+    async def _watch_dropped(self) -> None:
+        """While a cell runs: a dropped message is output past the cap, and a kernel that
+        prints that much at once is killed (an interrupt would leave it flushing it)."""
+        while True:
+            await asyncio.sleep(0.1)
+            if self.dropped_messages() and await self._alive_after_disconnect():
+                self.client.flooded = True
+                self.client.output_total = max(
+                    self.client.output_total, self.limits.output_bytes + 1
+                )
+                self.killed_for_output = True
+                await self.client.km.signal_kernel(signal.SIGKILL)
+                return
+
+    async def _alive_after_disconnect(self) -> bool:
+        """A closed connection is a dropped message if the kernel is still alive: a kernel that
+        died closes it too (its sandbox's processes take a moment to be gone)."""
+        await asyncio.sleep(0.3)
+        try:
+            return bool(await self.client.km.is_alive())
+        except Exception:
+            return False
+
+    def dropped_messages(self) -> int:
+        """Messages ZeroMQ dropped (connection closed and made again) since the last call."""
+        count = 0
+        while self.monitor is not None and self.monitor.poll(0):
+            self.monitor.recv_multipart()
+            count += 1
+        return count
 
     async def stop(self) -> None:
-        if self.client.km is not None:
+        km = self.client.km
+        if km is not None:
             try:
                 await self.client._async_cleanup_kernel()
             except Exception:
                 pass
+        if self.monitor is not None:
+            self.monitor.close(linger=0)
+            self.monitor = None
+        if km is not None:
+            km.close_sink()
         self.client.km = None
         self.client.kc = None
 
@@ -245,12 +372,21 @@ class NotebookRun:
         cell = nbformat.v4.new_code_cell(source)
         self.client.timeout = max(1, int(timeout))
         self.client.error_names = []
+        watch = asyncio.ensure_future(self._watch_dropped())
         try:
             await self.client.async_execute_cell(cell, 0, store_history=False)
         except DeadKernelError:
             return "dead"
         except Exception:  # the kernel's channels broke down: as good as dead
             return "dead"
+        finally:
+            watch.cancel()
+            # a message longer than MAX_MESSAGE_BYTES, the cell is over: nothing to interrupt
+            if self.dropped_messages() and await self._alive_after_disconnect():
+                self.client.flooded = True
+                self.client.output_total = max(
+                    self.client.output_total, self.limits.output_bytes + 1
+                )
         if any(name.endswith("MemoryError") for name in self.client.error_names):  # numpy's too
             self.events.append(f"memory: cell {index + 1} ran out of memory")
         return "ok"
@@ -327,7 +463,9 @@ class NotebookRun:
             elif result in ("dead", "stuck"):
                 what = "killed the kernel" if result == "dead" else "hung and ignored interrupts"
                 kind = "kernel_died" if result == "dead" else "kernel_stuck"
-                self.events.append(f"{kind}: cell {index + 1} {what}; graded without it")
+                if not self.killed_for_output:  # else: output_limit, recorded above
+                    self.events.append(f"{kind}: cell {index + 1} {what}; graded without it")
+                self.killed_for_output = False
                 if not await self.restart(deadline):
                     self.events.append("kernel_died: could not restart the kernel in time")
                     return
@@ -339,9 +477,12 @@ class NotebookRun:
         nonce = secrets.token_hex(16)
         mime = f"application/x-gdlab-{nonce}"
         self.client.nonce_mime = mime
-        self.client.payloads = []
+        self.client.payloads, self.client.hooks = [], []
         source = HARVEST_CELL.format(
-            transport=repr(TRANSPORT_SOURCE), mime=repr(mime), request=repr(json.dumps(request))
+            transport=repr(TRANSPORT_SOURCE),
+            hooks=repr(HOOKS_SOURCE),
+            mime=repr(mime),
+            request=repr(json.dumps(request)),
         )
         timeout = min(self.limits.cell_timeout, max(1.0, harvest_deadline - time.monotonic()))
         self.sources.append(source)
@@ -351,6 +492,7 @@ class NotebookRun:
         self.sources.pop()
         self.client.nonce_mime = None
         payloads, self.client.payloads = self.client.payloads, []
+        hooks, self.client.hooks = self.client.hooks, []
         if result in ("dead", "stuck") or time.monotonic() - start >= timeout - 0.05:
             self.events.append(f"harvest_timeout: part {part.id} did not finish in time")
             if result in ("dead", "stuck") and not await self.restart(harvest_deadline):
@@ -367,6 +509,10 @@ class NotebookRun:
             result = None
         if not _well_formed(result):
             self.events.append(f"tampered: part {part.id} sent a malformed answer message")
+            return None
+        if self.baseline_hooks is not None and hooks != [self.baseline_hooks]:
+            what = "changed IPython's input transformers or set a trace or profile function"
+            self.events.append(f"tampered: part {part.id}: the notebook {what}")
             return None
         return result
 
@@ -396,8 +542,8 @@ def _status(outcome_events: list[str], verdicts: list[Verdict]) -> tuple[str, st
     return "ok", f"{passed} of {len(verdicts)} parts passed"
 
 
-async def _grade(path: Path, exercise: Exercise, sources, seed: int, limits, slot, hide):
-    run = NotebookRun(list(sources), limits, slot, hide)
+async def _grade(path: Path, exercise: Exercise, sources, seed: int, limits, root, uid):
+    run = NotebookRun(list(sources), limits, root, uid)
     verdicts = []
     try:
         await run.execute_all()
@@ -428,21 +574,24 @@ def grade_notebook(
     seed: int,
     exercise: str | None = None,
     limits: Limits | None = None,
-    slot: int = 0,
-    hide: tuple[str, ...] = (),
     student: str | None = None,
+    root: Path | None = None,
+    uid: int | None = None,
 ) -> Outcome:
     """Grade one file; always returns an :class:`Outcome`, whatever the file does.
 
-    ``student`` is the student id (default: the file name without its suffix); a
-    ``folder/name`` id puts ``folder/`` in front of the file name in the outcome.
+    ``student`` is the student id (default: the file name without its suffix, with bytes
+    that are not UTF-8 escaped); a ``folder/name`` id puts ``folder/`` in front of the file
+    name in the outcome. ``root`` is the sandbox folder to create and use (default: a new one
+    in TMPDIR) and ``uid`` the kernel's uid (default: one drawn for this submission).
     """
     path = Path(path)
-    student = path.stem if student is None else student
+    student = display_name(path.stem) if student is None else student
     started = time.monotonic()
     own_seed = submission_seed(seed, student)
     folders = student.rsplit("/", 1)[0] + "/" if "/" in student else ""
-    outcome = Outcome(student, folders + path.name, exercise, "grader_error", "", own_seed)
+    name = display_name(path.name)
+    outcome = Outcome(student, folders + name, exercise, "grader_error", "", own_seed)
     try:
         sources = read_code_cells(path)
         chosen = EXERCISES.get(exercise) if exercise else detect_exercise(sources)
@@ -450,7 +599,7 @@ def grade_notebook(
             raise NotANotebook("it is not one of the exercise notebooks")
         outcome.exercise = chosen.name
         verdicts, events = asyncio.run(
-            _grade(path, chosen, sources, own_seed, limits or Limits(), slot, hide)
+            _grade(path, chosen, sources, own_seed, limits or Limits(), root, uid)
         )
         outcome.verdicts, outcome.events = verdicts, events
         outcome.status, outcome.reason = _status(events, verdicts)
