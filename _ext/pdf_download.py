@@ -2,10 +2,10 @@
 
 - Every page's download menu (next to its .ipynb and .md) gets a button for the whole companion
   as one PDF, ``_downloads/companion.pdf``. The site is built before the PDF (``make pdf`` prints
-  the built site), so the button is in every page but hidden until the small script
-  ``_static/companion-pdf.js`` marks the PDF as built: this extension writes the script at every
-  build (built or not, by whether the PDF is in the site), and ``make pdf`` rewrites it after
-  copying the PDF into the site.
+  the built site), so the button is in every page but hidden, and linking "#", until the small
+  script ``_static/companion-pdf.js`` marks the PDF as built and points the button at it: this
+  extension writes the script at every build (built or not, by whether the PDF is in the site),
+  and ``make pdf`` rewrites it after copying the PDF into the site.
 - The print stylesheet ``companion-print.css`` (in ``pdf_static/``) is added to every page for
   ``media="print"``; ``tools/make_pdf.py`` prints with it too.
 """
@@ -18,8 +18,17 @@ STATIC = Path(__file__).with_name("pdf_static")
 PDF = "_downloads/companion.pdf"
 FLAG_SCRIPT = "companion-pdf.js"
 BUTTON_LABEL = "download-companion-pdf-button"
-# The flag the stylesheet reads: <html data-companion-pdf="built">.
-_FLAG_ON = 'document.documentElement.dataset.companionPdf = "built";\n'
+# The "built" script marks <html data-companion-pdf="built"> (the stylesheet then shows the
+# button) and points the button at the PDF: a page written before the PDF existed links "#", so
+# that the site never links a missing file.
+_FLAG_ON = """document.documentElement.dataset.companionPdf = "built";
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.documentElement.dataset.content_root || "";
+  for (const link of document.querySelectorAll("a.btn-download-companion-pdf-button")) {
+    link.setAttribute("href", root + "_downloads/companion.pdf");
+  }
+});
+"""
 _FLAG_OFF = (
     "/* The companion's PDF was not built (make pdf): its download button stays hidden. */\n"
 )
@@ -51,7 +60,7 @@ def _add_button(app, pagename, templatename, context, doctree):
             group["buttons"].append(
                 {
                     "type": "link",
-                    "url": pathto(PDF, 1),
+                    "url": pathto(PDF, 1) if Path(app.outdir, PDF).is_file() else "#",
                     "text": "book .pdf",
                     "tooltip": "Download the whole companion as one PDF",
                     "icon": "fas fa-book",
