@@ -168,6 +168,25 @@ def test_left_out_pages_and_the_instructor_guide_are_not_printed():
                 assert _squash(piece) not in text, piece
 
 
+def test_exercises_print_problems_and_hints_but_no_reference_solution():
+    from test_exercises import solution_lines
+
+    text = _squash(" ".join(page_texts()))
+    for name, lines in solution_lines().items():
+        ranges = page_ranges()[f"exercises/{name}"]
+        exercise = _squash(" ".join(page_texts()[i] for i in ranges))
+        hints = site_page(f"exercises/{name}").select("div.admonition.dropdown")
+        assert hints, name
+        for hint in hints:  # printed open: their text, not only their title
+            for paragraph in hint.find_all("p")[1:]:
+                for piece in plain_pieces(paragraph):
+                    # Punctuation next to math can land on another line of the extracted text.
+                    words = piece.strip(" .,;:()")
+                    assert _squash(words) in exercise, f"{name}: hint {words!r} not printed"
+        leaked = [line for line in lines if _squash(line) in text]
+        assert not leaked, f"{name}: {leaked[:3]}"
+
+
 def test_text_has_every_section_title_theorem_and_equation_number_in_order():
     text = _squash("\n".join(page_texts()[2:]))  # after the title page and the contents
     position = 0
