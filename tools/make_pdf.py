@@ -512,8 +512,11 @@ def print_book(browser, site_url: str, path: str, anchors: list[str]) -> tuple[b
             "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60000
         )
         tab.evaluate("() => MathJax.startup.promise.then(() => document.fonts.ready)")
-        # The draft needs no tags and no outline: only where the named destinations land.
+        # The draft needs no tags, no outline and no pictures (hidden, they keep their place):
+        # only where the named destinations land.
+        draft_style = tab.add_style_tag(content="img { visibility: hidden !important; }")
         numbers = heading_pages(tab.pdf(**PDF_OPTIONS), anchors)
+        draft_style.evaluate("(style) => style.remove()")
         for _attempt in range(3):
             tab.evaluate(FILL_CONTENTS, numbers)
             pdf = tab.pdf(**PDF_OPTIONS, outline=True, tagged=True)
