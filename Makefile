@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book test unit lint browser browser-deps system-deps lab notebook bench notebooks clean grade
+.PHONY: help setup book pdf test unit lint browser browser-deps system-deps lab notebook bench notebooks clean grade
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book   build the website (every page executed) into _build/html"
-	@echo "make test   lint, unit tests and a full book build"
+	@echo "make pdf    the whole book as one printable PDF: _build/pdf/companion.pdf (after make book)"
+	@echo "make test   lint, unit tests, a full book build, the PDF and the browser tests"
 	@echo "make lab    JupyterLab on the project; MyST pages open as notebooks"
 	@echo "make notebook  Notebook 7 on the project; MyST pages open as notebooks"
 	@echo "make bench  print the benchmark figures (bench/*.py)"
@@ -23,12 +24,13 @@ help:
 # The virtual environment, the pinned requirements and gdlab (editable); redone when a pin changes.
 # overrides.json makes the Jupytext Notebook viewer the default for .md files; JupyterLab and
 # Notebook 7 both read it (Notebook 7's app settings folder is JupyterLab's, share/jupyter/lab).
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/ipython_kernel_config.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .
+	mkdir -p $(VENV)/etc/ipython && cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/
 	mkdir -p $(LAB_SETTINGS)
 	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)/overrides.json
 	touch $@
@@ -37,16 +39,22 @@ setup: $(STAMP)
 
 # The execution cache is keyed on each page's code only, so a change in gdlab would leave pages
 # showing (and asserting) results of the old library: when gdlab changes, the cache and Sphinx's
-# environment (which would skip unchanged pages) are dropped.
-GDLAB_HASH = $$(find lib/gdlab -type f -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+# environment (which would skip unchanged pages) are dropped. So they are when the kernel's figure
+# settings (tools/ipython_kernel_config.py) change.
+GDLAB_HASH = $$(find lib/gdlab tools/ipython_kernel_config.py -type f -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 
 book: $(STAMP)
 	@hash=$(GDLAB_HASH); if [ "$$(cat _build/.gdlab-hash 2>/dev/null)" != "$$hash" ]; then \
-	  echo "gdlab changed since the last build: re-executing every page"; \
+	  echo "gdlab (or the kernel's figure settings) changed since the last build: re-executing every page"; \
 	  rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; fi
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo $(GDLAB_HASH) > _build/.gdlab-hash
 	@echo "Website built: open file://$(CURDIR)/_build/html/index.html"
+
+# The whole book as one PDF, printed from the built site by Chromium (tools/make_pdf.py); it is
+# also copied into the site, whose pages then show its download button.
+pdf: book system-deps
+	$(BIN)/python tools/make_pdf.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench tools _ext
@@ -55,14 +63,16 @@ lint: $(STAMP)
 unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q --ignore=tests/browser
 
-# System packages the tests need, from Debian: Chromium for the browser tests (Playwright's own
-# browser download is not used), Node.js, which runs the explorer's JavaScript core against
-# gdlab.optim in the unit tests, Bubblewrap, the batch grader's sandbox (mode bwrap), and
-# libseccomp, which builds its seccomp filter. Installed only when missing.
+# System packages the tests need, from Debian: Chromium for the browser tests and the PDF
+# (Playwright's own browser download is not used), Node.js, which runs the explorer's JavaScript
+# core against gdlab.optim in the unit tests, poppler-utils, whose pdfimages the PDF's test reads
+# image resolutions with, Bubblewrap, the batch grader's sandbox (mode bwrap), and libseccomp,
+# which builds its seccomp filter. Installed only when missing.
 system-deps:
 	@missing=; \
 	command -v chromium >/dev/null || command -v "$$GDLAB_CHROMIUM" >/dev/null || missing="$$missing chromium"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v pdfimages >/dev/null || missing="$$missing poppler-utils"; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing="$$missing libseccomp2"; \
 	if [ -n "$$missing" ]; then \
@@ -76,7 +86,7 @@ browser-deps: system-deps
 browser: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q tests/browser
 
-test: lint unit book browser
+test: lint unit book pdf browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
