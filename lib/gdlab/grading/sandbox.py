@@ -80,6 +80,14 @@ def check(part_id, answer=None):
     print(f"{part_id}: checked by the batch grader, not in this kernel.")
 
 
+def check_all(exercise=None):
+    print("Every part is checked by the batch grader, not in this kernel.")
+
+
+def inputs(part_id):
+    return []
+
+
 def verdict(part_id, answer=None):
     return None
 '''
