@@ -69,7 +69,7 @@ function svg(tag, attrs = {}, parent = null, text = null) {
 /** A method's marker (circle, square, triangle, diamond) centred at (x, y), `r` its half-size. */
 function marker(parent, method, x, y, r, attrs = {}) {
   const shape = SHAPES[method] || "circle";
-  const a = { fill: COLORS[method] || USER_COLOR, ...attrs };
+  const a = { fill: COLORS[method] || USER_COLOR, ...attrs, class: ["gdx-marker", attrs.class].filter(Boolean).join(" ") };
   if (shape === "circle") return svg("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r, ...a }, parent);
   const pts = {
     square: [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([u, v]) => [u * 0.85, v * 0.85]),
