@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -430,3 +431,63 @@ def test_preset_keyword_arguments_override_and_the_step_follows_kappa():
         Explorer(preset="adam")
     with pytest.raises(ValueError, match="kappa"):
         Explorer(preset="momentum", kappa=5000)
+
+
+# -- what a screen reader hears (the explorer's live region) ----------------------------------
+
+ANNOUNCE = """
+import * as core from %s;
+const out = JSON.parse(process.argv[1]).map((s) => {
+  const shown = s.method === "all" ? core.METHODS : [s.method];
+  const runs = shown.map((m) => core.simulate(s, m));
+  const rates = Object.fromEntries(shown.map((m) => [m, core.directionRates(s, m)]));
+  return core.announcement(s, runs, rates);
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def spoken(v, digits=2):
+    """The announcement's number format: `digits` significant digits, exponent form if tiny."""
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{float(f'{v:.{digits}g}'):g}"
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+@needs_node
+def test_announcement_states_method_step_gap_and_rate_from_gdlab():
+    base = dict(kappa=100.0, angle=math.pi / 6, lr=0.015, beta=0.5, damping=0.0, newton_lr=1.0,
+                start=[-1.6, 1.1], steps=100)  # fmt: skip
+    cases = [
+        {**base, "method": "gd", "t": 12},
+        {**base, "method": "gd", "kappa": 10.0, "lr": 2 / 11, "t": 60},
+        {**base, "method": "all", "t": 3},
+        {**base, "method": "gd", "lr": 0.03, "t": 100},  # beyond 2/L: diverges
+    ]
+    script = ANNOUNCE % json.dumps(CORE.as_uri())
+    completed = subprocess.run([NODE, "--input-type=module", "-e", script, json.dumps(cases)],
+                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    gd12, gd60, everything, diverged = json.loads(completed.stdout)
+    problem = Quadratic([1.0, 100.0], angle=math.pi / 6)
+    trace = python_run("gd", {**base, "steps": 100})
+    rate = rates.gd_rate(problem.eigenvalues, 0.015)
+    assert gd12 == f"GD, step 12 of 100, f \u2212 f* = {spoken(trace.values[12])}, rate 0.985"
+    fast = python_run("gd", {**base, "kappa": 10.0, "lr": 2 / 11, "steps": 60})
+    assert gd60 == f"GD, step 60 of 100, f \u2212 f* = {spoken(fast.values[60])}, rate 0.818"
+    assert re.fullmatch(r"\d\.\de-\d+", spoken(fast.values[60]))  # tiny: "3.2e-4" form
+    assert spoken(rate, 3) == "0.985"
+    clauses = everything.split(": ", 1)[1].split("; ")
+    assert everything.startswith("All four, step 3 of 100: ")
+    assert [c.split(",")[0] for c in clauses] == ["GD", "Heavy ball", "Nesterov", "Newton"]
+    # Newton lands on w* in one step: f - f* is rounding noise (not comparable digit for digit)
+    newton = re.fullmatch(r"Newton, f \u2212 f\* = (\S+), rate 0", clauses[3])
+    assert newton and float(newton.group(1)) < 1e-25, clauses[3]
+    # The explorer stops a run at its first iterate farther than 1e6 from w* (HUGE in the core).
+    blown = python_run("gd", {**base, "lr": 0.03, "steps": 100})
+    first = int(np.argmax(np.linalg.norm(blown.iterates, axis=1) > 1e6))
+    assert first > 0
+    assert diverged == f"GD, step 100 of 100, diverged at step {first}, rate 2"

@@ -2,7 +2,14 @@
 
 Every function takes ``ax=None`` (a new figure is made when omitted), sets its range from the
 data it is given, and returns the axes. Nothing here changes matplotlib's global style: a page sets
-its style once, in its setup cell.
+its style once, in its setup cell (``plt.rcParams.update(plotting.style())`` gives matplotlib's
+own cycle the same series styles).
+
+Series are told apart by more than colour: the helpers that draw one series per call
+(:func:`trajectory`, :func:`suboptimality`) give the k-th series on an axes the k-th of
+:func:`series_style`: a colour of the Okabe-Ito palette (:data:`PALETTE`, distinguishable with
+the common colour-vision deficiencies), a line style and a marker. Keyword arguments a page passes
+(``color=...``) win.
 """
 
 from __future__ import annotations
@@ -10,6 +17,83 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab import _checks
+
+#: Okabe & Ito's colour-universal-design palette (blue, vermillion, bluish green, reddish purple,
+#: orange, sky blue, yellow, black): distinguishable with protanopia, deuteranopia and tritanopia.
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+#: Line styles and markers paired with :data:`PALETTE`, so series differ without colour too.
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 3)), "-")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# Lines the helpers drew carry this gid, so the next series on the same axes gets the next style.
+_SERIES_GID = "gdlab-series"
+
+
+def series_style(index: int) -> dict:
+    """The ``index``-th series style: colour, line style and marker (cycling after 8).
+
+    Parameters
+    ----------
+    index : int
+        Position of the series on its axes, >= 0.
+
+    Returns
+    -------
+    dict
+        ``{"color", "linestyle", "marker"}``, to pass to ``ax.plot``.
+    """
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ValueError(f"index must be an integer >= 0, got {_checks._show(index)}")
+    k = int(index) % len(PALETTE)
+    return {"color": PALETTE[k], "linestyle": LINESTYLES[k], "marker": MARKERS[k]}
+
+
+def style() -> dict:
+    """matplotlib rcParams whose property cycle is :func:`series_style`'s (for a setup cell).
+
+    Returns
+    -------
+    dict
+        ``{"axes.prop_cycle": ...}``; use ``plt.rcParams.update(style())`` or
+        ``plt.style.context(style())``.
+    """
+    from cycler import cycler
+
+    styles = [series_style(k) for k in range(len(PALETTE))]
+    return {
+        "axes.prop_cycle": cycler(
+            color=[s["color"] for s in styles],
+            linestyle=[s["linestyle"] for s in styles],
+            marker=[s["marker"] for s in styles],
+        ),
+        "lines.markersize": 4,
+    }
+
+
+def _next_style(ax, kwargs, points: int | None = None) -> dict:
+    """Fill the series style into ``kwargs`` (keys a caller set win).
+
+    With ``points`` (a long curve), a marker every ``points // 10`` points, not on every one.
+    """
+    index = sum(1 for line in ax.get_lines() if line.get_gid() == _SERIES_GID)
+    chosen = series_style(index)
+    if "c" not in kwargs:
+        kwargs.setdefault("color", chosen["color"])
+    if "ls" not in kwargs:
+        kwargs.setdefault("linestyle", chosen["linestyle"])
+    kwargs.setdefault("marker", chosen["marker"])
+    if points is not None and points > 20:
+        kwargs.setdefault("markevery", max(1, points // 10))
+    kwargs.setdefault("gid", _SERIES_GID)
+    return kwargs
 
 
 def _axes(ax):
@@ -135,7 +219,7 @@ def trajectory(trace_or_points, ax=None, label=None, **kwargs):
     label : str, optional
         Legend label of the path.
     **kwargs
-        Passed to ``ax.plot`` (default small round markers).
+        Passed to ``ax.plot`` (default: the next :func:`series_style` on ``ax``, small markers).
 
     Returns
     -------
@@ -143,7 +227,7 @@ def trajectory(trace_or_points, ax=None, label=None, **kwargs):
     """
     points = _iterates(trace_or_points)
     ax = _axes(ax)
-    kwargs.setdefault("marker", "o")
+    _next_style(ax, kwargs)  # a marker on every iterate: the steps are what the path shows
     kwargs.setdefault("markersize", 3)
     kwargs.setdefault("linewidth", 1.2)
     line = ax.plot(points[:, 0], points[:, 1], label=label, **kwargs)[0]
@@ -206,7 +290,7 @@ def suboptimality(trace, ax=None, optimal_value=0.0, label=None, **kwargs):
     label : str, optional
         Legend label.
     **kwargs
-        Passed to ``ax.semilogy``.
+        Passed to ``ax.semilogy`` (default: the next :func:`series_style` on ``ax``).
 
     Returns
     -------
@@ -226,6 +310,7 @@ def suboptimality(trace, ax=None, optimal_value=0.0, label=None, **kwargs):
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
     ax = _axes(ax)
+    _next_style(ax, kwargs, len(gap))
     ax.semilogy(np.arange(len(gap)), gap, label=label, **kwargs)
     ax.set_xlabel("iteration $t$")
     ax.set_ylabel(r"$f(w_t) - f^\star$")

@@ -268,7 +268,7 @@ def test_tab_reaches_every_control_and_keys_press_buttons(open_page):
     explorer.get_by_role("radio", name="GD").focus()
     page.keyboard.press("ArrowLeft")  # wraps round to "All four"
     assert settings(page)["method"] == "all"
-    box = explorer.get_by_label("number of steps simulated")
+    box = explorer.get_by_label("steps", exact=True)
     box.focus()
     page.keyboard.press("Control+a")
     page.keyboard.type("40")
@@ -314,7 +314,7 @@ def test_dragging_the_start_point(open_page):
     x, y = settings(page)["start"]
     assert x > 0.5 and y > 0.5  # moved to the upper right quadrant
     # The number box shows the start to 6 significant digits.
-    shown = explorer.get_by_label("start, first coordinate").input_value()
+    shown = explorer.get_by_label("start w\u2080, first coordinate").input_value()
     assert float(shown) == float(f"{x:.6g}")
 
 

@@ -13,6 +13,7 @@ import {
   NEWTON_LR_MAX,
   START_RANGE,
   STEPS_RANGE,
+  announcement,
   decodeSettings,
   directionRates,
   encodeSettings,
@@ -22,6 +23,7 @@ import {
   readHash,
   sanitize,
   simulate,
+  spoken,
   toEigenbasis,
   tuned,
   value,
@@ -29,8 +31,12 @@ import {
 } from "./explorer_core.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const COLORS = { gd: "#1f77b4", heavy_ball: "#d62728", nesterov: "#2ca02c", newton: "#9467bd" };
-const USER_COLOR = "#ff7f0e";
+// Okabe-Ito colours (gdlab.plotting.PALETTE), distinguishable with colour-vision deficiencies;
+// each method also has its own marker shape, so no series is told apart by colour alone.
+const COLORS = { gd: "#0072B2", heavy_ball: "#D55E00", nesterov: "#009E73", newton: "#CC79A7" };
+const SHAPES = { gd: "circle", heavy_ball: "square", nesterov: "triangle", newton: "diamond" };
+const USER_COLOR = "#E69F00";
+const TABLE_ROWS = 10; // iterates per method in the table shown on request
 const SETTING_KEYS = ["method", "kappa", "angle", "lr", "beta", "damping", "newton_lr", "start", "steps", "t"];
 const PLAY_INTERVAL_MS = 60;
 const CONTROL_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown", " ", "Enter"]);
@@ -58,6 +64,27 @@ function svg(tag, attrs = {}, parent = null, text = null) {
   if (text !== null) node.textContent = text;
   if (parent) parent.appendChild(node);
   return node;
+}
+
+/** A method's marker (circle, square, triangle, diamond) centred at (x, y), `r` its half-size. */
+function marker(parent, method, x, y, r, attrs = {}) {
+  const shape = SHAPES[method] || "circle";
+  const a = { fill: COLORS[method] || USER_COLOR, ...attrs, class: ["gdx-marker", attrs.class].filter(Boolean).join(" ") };
+  if (shape === "circle") return svg("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r, ...a }, parent);
+  const pts = {
+    square: [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([u, v]) => [u * 0.85, v * 0.85]),
+    triangle: [[0, -1.2], [1.1, 0.8], [-1.1, 0.8]],
+    diamond: [[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]],
+  }[shape];
+  const points = pts.map(([u, v]) => `${(x + u * r).toFixed(1)},${(y + v * r).toFixed(1)}`).join(" ");
+  return svg("polygon", { points, ...a }, parent);
+}
+
+/** The legend key of a method: its marker in its colour, as a small inline SVG (decorative). */
+function swatch(parent, method) {
+  const icon = svg("svg", { class: "gdx-swatch", viewBox: "0 0 12 12", width: 12, height: 12, "aria-hidden": "true", focusable: "false" }, parent);
+  marker(icon, method, 6, 6, 4.6);
+  return icon;
 }
 
 const SUPERSCRIPT = { "-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075", 6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079" };
@@ -131,13 +158,22 @@ function polyline(px, py, from, to, box) {
   return parts.join("");
 }
 
-/** A plot frame: SVG with a clipped plot area, axes, ticks and labels. */
+/**
+ * A plot frame: SVG with a clipped plot area, axes, ticks and labels. The drawing is one image
+ * (role "img") whose label is a text summary (`describe`); with `control`, the SVG itself is a
+ * control or group and the image a group inside it, so that a control drawn over the plot (the
+ * start point) is never inside the image (an image's children are hidden from screen readers).
+ */
 class Frame {
-  constructor(parent, { width, height, margin, xlabel, ylabel, label }) {
+  constructor(parent, { width, height, margin, xlabel, ylabel, label, control = false }) {
     this.width = width;
     this.height = height;
     this.margin = margin;
-    this.svg = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "gdx-svg", role: "img", "aria-label": label }, parent);
+    this.svg = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "gdx-svg" }, parent);
+    const drawing = control ? svg("g", {}, this.svg) : this.svg;
+    drawing.setAttribute("role", "img");
+    this.drawing = drawing;
+    this.describe(label);
     const id = nextId("gdx-clip");
     const defs = svg("defs", {}, this.svg);
     const clip = svg("clipPath", { id }, defs);
@@ -147,16 +183,21 @@ class Frame {
     this.y1 = height - margin[2];
     svg("rect", { x: this.x0, y: this.y0, width: this.x1 - this.x0, height: this.y1 - this.y0 }, clip);
     this.box = [this.x0 - 20, this.y0 - 20, this.x1 + 20, this.y1 + 20];
-    svg("rect", { x: this.x0, y: this.y0, width: this.x1 - this.x0, height: this.y1 - this.y0, class: "gdx-area" }, this.svg);
-    this.grid = svg("g", { class: "gdx-grid" }, this.svg);
-    this.ticks = svg("g", { class: "gdx-ticks" }, this.svg);
-    this.plot = svg("g", { "clip-path": `url(#${id})` }, this.svg);
-    this.over = svg("g", {}, this.svg);
-    if (xlabel) svg("text", { x: (this.x0 + this.x1) / 2, y: height - 4, class: "gdx-label", "text-anchor": "middle" }, this.svg, xlabel);
+    svg("rect", { x: this.x0, y: this.y0, width: this.x1 - this.x0, height: this.y1 - this.y0, class: "gdx-area" }, drawing);
+    this.grid = svg("g", { class: "gdx-grid" }, drawing);
+    this.ticks = svg("g", { class: "gdx-ticks" }, drawing);
+    this.plot = svg("g", { "clip-path": `url(#${id})` }, drawing);
+    if (xlabel) svg("text", { x: (this.x0 + this.x1) / 2, y: height - 4, class: "gdx-label", "text-anchor": "middle" }, drawing, xlabel);
     if (ylabel) {
-      svg("text", { x: 0, y: 0, class: "gdx-label", "text-anchor": "middle", transform: `translate(11 ${(this.y0 + this.y1) / 2}) rotate(-90)` }, this.svg, ylabel);
+      svg("text", { x: 0, y: 0, class: "gdx-label", "text-anchor": "middle", transform: `translate(11 ${(this.y0 + this.y1) / 2}) rotate(-90)` }, drawing, ylabel);
     }
+    this.over = svg("g", {}, this.svg);
     this.range = null;
+  }
+
+  /** The image's text alternative: what the plot shows now. */
+  describe(text) {
+    if (this.drawing.getAttribute("aria-label") !== text) this.drawing.setAttribute("aria-label", text);
   }
 
   setRange(xa, xb, ya, yb, xticks, yticks) {
@@ -318,7 +359,7 @@ class ExplorerView {
     for (const method of [...METHODS, "all"]) {
       const label = el("label", { class: "gdx-radio" }, methods);
       const input = el("input", { type: "radio", name, value: method }, label);
-      if (method !== "all") el("span", { class: "gdx-swatch", style: `background:${COLORS[method]}` }, label);
+      if (method !== "all") swatch(label, method);
       label.append(method === "all" ? "All four" : METHOD_NAMES[method]);
       input.addEventListener("change", () => input.checked && this.update({ method }));
       this.methodInputs[method] = input;
@@ -385,11 +426,13 @@ class ExplorerView {
     });
 
     const startRow = el("div", { class: "gdx-row" }, controls);
-    el("span", { class: "gdx-name" }, startRow, "start w\u2080");
-    this.x0Input = el("input", { type: "number", step: "0.05", min: -START_RANGE, max: START_RANGE, "aria-label": "start, first coordinate", class: "gdx-number" }, startRow);
-    this.y0Input = el("input", { type: "number", step: "0.05", min: -START_RANGE, max: START_RANGE, "aria-label": "start, second coordinate", class: "gdx-number" }, startRow);
-    el("span", { class: "gdx-name" }, startRow, "steps");
-    this.stepsInput = el("input", { type: "number", step: "1", min: STEPS_RANGE[0], max: STEPS_RANGE[1], "aria-label": "number of steps simulated", class: "gdx-number" }, startRow);
+    // Accessible names contain the visible text (WCAG 2.5.3): "start w₀, first coordinate".
+    el("span", { class: "gdx-name", "aria-hidden": "true" }, startRow, "start w\u2080");
+    this.x0Input = el("input", { type: "number", step: "0.05", min: -START_RANGE, max: START_RANGE, "aria-label": "start w\u2080, first coordinate", class: "gdx-number" }, startRow);
+    this.y0Input = el("input", { type: "number", step: "0.05", min: -START_RANGE, max: START_RANGE, "aria-label": "start w\u2080, second coordinate", class: "gdx-number" }, startRow);
+    const stepsId = nextId("gdx-steps");
+    el("label", { class: "gdx-name", for: stepsId }, startRow, "steps");
+    this.stepsInput = el("input", { id: stepsId, type: "number", step: "1", min: STEPS_RANGE[0], max: STEPS_RANGE[1], title: "number of steps simulated", class: "gdx-number" }, startRow);
     const startChange = () => {
       const x = Number(this.x0Input.value);
       const y = Number(this.y0Input.value);
@@ -417,9 +460,14 @@ class ExplorerView {
       this.update({ t: 0 });
     });
     this.tuneButton = button("Tuned \u03b7, \u03b2", "set the tuned step size (and momentum) of the method", () => this.tune());
-    this.counter = el("output", { class: "gdx-counter", "aria-live": "polite" }, buttons);
+    this.tableButton = button("Table of iterates", "show the last iterates as a table", () => this.toggleTable());
+    this.tableButton.setAttribute("aria-expanded", "false");
+    this.counter = el("span", { class: "gdx-counter" }, buttons);
 
-    this.status = el("div", { class: "gdx-status", role: "status", "aria-live": "polite" }, controls);
+    // What is on screen, visible; the live region below says the same to a screen reader, once
+    // per step or change (not at every frame of Play), politely.
+    this.status = el("div", { class: "gdx-status" }, controls);
+    this.announcer = el("div", { class: "gdx-sr-only gdx-announcer", role: "status", "aria-live": "polite", "aria-atomic": "true" }, root);
 
     // plots
     const plots = el("div", { class: "gdx-plots" }, root);
@@ -436,7 +484,10 @@ class ExplorerView {
       xlabel: "w\u2081",
       ylabel: "w\u2082",
       label: "contour plot with the trajectories",
+      control: true,
     });
+    this.contour.svg.setAttribute("role", "group");
+    this.contour.svg.setAttribute("aria-label", "contour plot and start point");
     this.contour.setRange(-START_RANGE, START_RANGE, -START_RANGE, START_RANGE, [-2, -1, 0, 1, 2].map((v) => [v, String(v)]), [-2, -1, 0, 1, 2].map((v) => [v, String(v)]));
     this.ellipses = svg("g", { class: "gdx-contours" }, this.contour.plot);
     this.paths = svg("g", {}, this.contour.plot);
@@ -469,7 +520,8 @@ class ExplorerView {
       margin: [8, 10, 30, 44],
       xlabel: "\u03b7 (\u00d7 L)",
       ylabel: "\u03b2",
-      label: "heavy-ball rate map; arrow keys change lr and beta",
+      label: "heavy-ball rate map",
+      control: true,
     });
     this.canvas = el("canvas", { class: "gdx-canvas", width: 120, height: 80, "aria-hidden": "true" }, mapHolder);
     const m = this.map;
@@ -481,29 +533,37 @@ class ExplorerView {
     });
     this.map.svg.setAttribute("tabindex", "0");
     this.map.svg.setAttribute("role", "slider");
+    this.map.svg.setAttribute("aria-label", "heavy-ball rate map: arrow keys change \u03b7 and \u03b2");
     this.map.svg.classList.add("gdx-mapsvg");
     this.map.setRange(0, 4, 0, 1, [0, 1, 2, 3, 4].map((v) => [v, String(v)]), [0, 0.25, 0.5, 0.75, 1].map((v) => [v, String(v)]));
     this.mapOptimum = svg("text", { class: "gdx-star", "text-anchor": "middle", dy: "0.35em" }, this.map.over, "\u2605");
     this.mapCursor = svg("path", { class: "gdx-cursor" }, this.map.over);
     this.bindMap();
 
+    // The last iterates as a table, on request (the Table of iterates button).
+    this.tableWrap = el("div", { class: "gdx-table", id: nextId("gdx-table"), hidden: "" }, root);
+    this.tableButton.setAttribute("aria-controls", this.tableWrap.id);
+
     this.legend = el("div", { class: "gdx-legend" }, root);
-    this.userInfo = el("div", { class: "gdx-user", "aria-live": "polite" }, root);
+    this.userInfo = el("div", { class: "gdx-user" }, root);
   }
 
   /** A range input with a number input beside it, both bound to model key `key`. */
   slider(parent, spec) {
     const row = el("div", { class: "gdx-slider" }, parent);
     const id = nextId("gdx-input");
-    el("label", { for: id, class: "gdx-name" }, row, spec.label);
+    const head = el("div", { class: "gdx-head" }, row);
+    el("label", { for: id, class: "gdx-name" }, head, spec.label);
+    // "not used by GD": said in words (and read with the slider), not by greying out alone
+    const note = el("span", { class: "gdx-note", id: nextId("gdx-note") }, head);
     const track = el("div", { class: "gdx-track" }, row);
-    const range = el("input", { id, type: "range", min: spec.min, max: spec.max, step: 1 }, track);
+    const range = el("input", { id, type: "range", min: spec.min, max: spec.max, step: 1, "aria-describedby": note.id }, track);
     let marks = null;
     if (spec.marks) {
       track.classList.add("gdx-has-marks");
       marks = el("div", { class: "gdx-marks", "aria-hidden": "true" }, track);
     }
-    const number = el("input", { type: "number", step: "any", class: "gdx-number", "aria-label": `${spec.label}, exact value` }, row);
+    const number = el("input", { type: "number", step: "any", class: "gdx-number", "aria-label": `${spec.label}, exact value`, "aria-describedby": note.id }, row);
     const numberToValue = spec.numberToValue || ((n) => n);
     const valueToNumber = spec.valueToNumber || ((v) => v);
     range.addEventListener("input", () => this.update({ [spec.key]: spec.toValue(Number(range.value)) }));
@@ -516,6 +576,11 @@ class ExplorerView {
       number,
       marks,
       row,
+      unused: (by) => {
+        row.classList.toggle("gdx-unused", Boolean(by));
+        const text = by ? `not used by ${by}` : "";
+        if (note.textContent !== text) note.textContent = text;
+      },
       set: (v) => {
         const pos = Math.min(spec.max, Math.max(spec.min, spec.toPosition(v)));
         if (Number(range.value) !== pos) range.value = String(pos);
@@ -604,6 +669,11 @@ class ExplorerView {
       return;
     }
     const s = this.settings();
+    // prefers-reduced-motion: no animation; Play shows the last step at once.
+    if (reducedMotion()) {
+      this.update({ t: s.steps });
+      return;
+    }
     if (s.t >= s.steps) this.update({ t: 0 });
     this.playing = setInterval(() => {
       const now = this.settings();
@@ -615,10 +685,46 @@ class ExplorerView {
   }
 
   stopPlay() {
+    const was = this.playing;
     if (this.playing) clearInterval(this.playing);
     this.playing = null;
     this.playButton.textContent = "Play";
     this.playButton.setAttribute("aria-pressed", "false");
+    if (was) this.announce(); // where Play stopped (nothing is announced while it runs)
+  }
+
+  /** Say the state in the live region (politely; a screen reader reads it when idle). */
+  announce() {
+    if (this.playing || !this.runs) return;
+    const text = announcement(this.settings(), this.runs, this.rates);
+    if (this.announcer.textContent !== text) this.announcer.textContent = text;
+  }
+
+  toggleTable() {
+    const open = this.tableWrap.hidden;
+    this.tableWrap.hidden = !open;
+    this.tableButton.setAttribute("aria-expanded", String(open));
+    if (open) this.drawTable(this.settings());
+  }
+
+  /** The last TABLE_ROWS iterates up to t of each method shown: t, w, f(w_t) - f*. */
+  drawTable(s) {
+    if (this.tableWrap.hidden) return;
+    const table = el("table");
+    const shownAt = (run) => Math.min(s.t, run.count - 1);
+    el("caption", {}, table, `The last iterates up to t = ${s.t} (of ${s.steps})`);
+    const head = el("tr", {}, el("thead", {}, table));
+    for (const text of ["method", "t", "w\u2081", "w\u2082", "f(w\u209c) \u2212 f*"]) el("th", { scope: "col" }, head, text);
+    const body = el("tbody", {}, table);
+    for (const run of this.runs) {
+      const last = shownAt(run);
+      for (let i = Math.max(0, last - TABLE_ROWS + 1); i <= last; i++) {
+        const row = el("tr", {}, body);
+        el("th", { scope: "row" }, row, METHOD_NAMES[run.method]);
+        for (const v of [String(i), fmt(run.x[i], 6), fmt(run.y[i], 6), fmt(run.f[i], 4)]) el("td", {}, row, v);
+      }
+    }
+    this.tableWrap.replaceChildren(table);
   }
 
   tune() {
@@ -656,6 +762,31 @@ class ExplorerView {
     this.drawCurves(s, problem);
     this.drawMapCursor(s);
     this.drawReadout(s, problem);
+    this.describePlots(s);
+    this.drawTable(s);
+    this.announce();
+  }
+
+  /** The plots' text alternatives: what each shows for the current settings and t. */
+  describePlots(s) {
+    const deg = fmt((s.angle * 180) / Math.PI, 3);
+    const at = (run) => Math.min(s.t, run.count - 1);
+    const where = (run) => `${METHOD_NAMES[run.method]} at (${fmt(run.x[at(run)], 3)}, ${fmt(run.y[at(run)], 3)})`;
+    const diverged = (run) => (run.diverged !== null ? `, diverged at step ${run.diverged}` : "");
+    this.contour.describe(
+      `Contour plot: elliptical level sets of f around the minimiser w* = (0, 0), axis ratio ${fmt(Math.sqrt(s.kappa), 3)}, ` +
+        `valley rotated ${deg} degrees; start (${fmt(s.start[0], 3)}, ${fmt(s.start[1], 3)}); after ${s.t} steps ` +
+        this.runs.map((run) => where(run) + diverged(run)).join("; "),
+    );
+    const gap = (run) => `${METHOD_NAMES[run.method]} from ${spoken(run.f[0])} at t = 0 to ${spoken(run.f[at(run)])} at t = ${at(run)}${diverged(run)}`;
+    this.fplot.describe(`f(w\u209c) \u2212 f* against t on a log scale: ${this.runs.map(gap).join("; ")}`);
+    const eig = this.runs.map((run) => {
+      const problem = makeProblem(s.kappa, s.angle);
+      const [a0, b0] = toEigenbasis(problem, run.x[0], run.y[0]);
+      const [a, b] = toEigenbasis(problem, run.x[at(run)], run.y[at(run)]);
+      return `${METHOD_NAMES[run.method]}: flat direction ${spoken(Math.abs(a0))} to ${spoken(Math.abs(a))}, steep direction ${spoken(Math.abs(b0))} to ${spoken(Math.abs(b))}`;
+    });
+    this.eplot.describe(`Eigen-coordinates against t on a log scale, from t = 0 to t = ${s.t}: ${eig.join("; ")}`);
   }
 
   syncControls(s, shown) {
@@ -670,10 +801,11 @@ class ExplorerView {
     if (document.activeElement !== this.y0Input) this.y0Input.value = String(Number(s.start[1].toPrecision(6)));
     if (document.activeElement !== this.stepsInput) this.stepsInput.value = String(s.steps);
     const uses = (m) => shown.includes(m);
-    this.lrCtl.row.classList.toggle("gdx-unused", !(uses("gd") || uses("heavy_ball") || uses("nesterov")));
-    this.betaCtl.row.classList.toggle("gdx-unused", !(uses("heavy_ball") || uses("nesterov")));
-    this.newtonLrCtl.row.classList.toggle("gdx-unused", !uses("newton"));
-    this.dampingCtl.row.classList.toggle("gdx-unused", !uses("newton"));
+    const by = METHOD_NAMES[s.method] || "";
+    this.lrCtl.unused(!(uses("gd") || uses("heavy_ball") || uses("nesterov")) && by);
+    this.betaCtl.unused(!(uses("heavy_ball") || uses("nesterov")) && by);
+    this.newtonLrCtl.unused(!uses("newton") && by);
+    this.dampingCtl.unused(!uses("newton") && by);
     // marks on the lr slider: the stability limit 2/L and the tuned steps
     const key = `${s.kappa},${s.method}`;
     if (key !== this.marksKey) {
@@ -720,7 +852,7 @@ class ExplorerView {
     const c = this.contour;
     const t = s.t;
     this.paths.replaceChildren();
-    const draw = (xs, ys, count, color, cls) => {
+    const draw = (xs, ys, count, color, cls, method) => {
       const px = (i) => c.px(xs[i]);
       const py = (i) => c.py(ys[i]);
       const upto = Math.min(t + 1, count);
@@ -731,12 +863,12 @@ class ExplorerView {
       const i = upto - 1;
       const [x, y] = [px(i), py(i)];
       if (x > c.box[0] && x < c.box[2] && y > c.box[1] && y < c.box[3]) {
-        svg("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 3.5, fill: color, class: `gdx-current ${cls}` }, this.paths);
+        marker(this.paths, method, x, y, 4, { fill: color, class: `gdx-current ${cls}`, cx: x.toFixed(1), cy: y.toFixed(1) });
       }
     };
-    for (const run of this.runs) draw(run.x, run.y, run.count, COLORS[run.method], `gdx-m-${run.method}`);
+    for (const run of this.runs) draw(run.x, run.y, run.count, COLORS[run.method], `gdx-m-${run.method}`, run.method);
     const user = this.userRun(s); // stale: computed for other settings, the kernel is rerunning it
-    if (user && !user.stale) draw(user.x, user.y, user.count, USER_COLOR, "gdx-user-path");
+    if (user && !user.stale) draw(user.x, user.y, user.count, USER_COLOR, "gdx-user-path", "user");
     this.startHandle.setAttribute("cx", c.px(s.start[0]).toFixed(1));
     this.startHandle.setAttribute("cy", c.py(s.start[1]).toFixed(1));
     this.startHandle.setAttribute("aria-valuetext", `start (${fmt(s.start[0])}, ${fmt(s.start[1])})`);
@@ -791,7 +923,7 @@ class ExplorerView {
       if (future) svg("path", { d: future, stroke: color, class: "gdx-future" }, f.plot);
       const past = polyline(px, py, 0, upto, f.box);
       if (past) svg("path", { d: past, stroke: color, class: "gdx-past" }, f.plot);
-      svg("circle", { cx: px(upto - 1).toFixed(1), cy: Math.min(f.box[3], py(upto - 1)).toFixed(1), r: 3, fill: color }, f.plot);
+      marker(f.plot, run.method, px(upto - 1), Math.min(f.box[3], py(upto - 1)), 3.5, { fill: color });
       // predicted: f_0 rho^(2t), rho the spectral radius
       const rho = Math.max(...this.rates[run.method]);
       const f0 = log10(run.f[0]);
@@ -896,6 +1028,12 @@ class ExplorerView {
     this.mapOptimum.setAttribute("y", m.py(best.beta).toFixed(1));
     this.mapOptimum.replaceChildren(document.createTextNode("\u2605"));
     svg("title", {}, this.mapOptimum, `Polyak's optimum: \u03b7 = ${fmt(best.lr)}, \u03b2 = ${fmt(best.beta)}`);
+    const bestRate = heavyBallRate(kappa, best.lr, best.beta);
+    m.describe(
+      `Heavy ball's rate over \u03b7 from 0 to 4/L and \u03b2 from 0 to 1, \u03ba = ${fmt(kappa)}: it converges ` +
+        `left of the line \u03b7 L = 2(1 + \u03b2) and diverges right of it; fastest, rate ${spoken(bestRate, 3)}, at ` +
+        `Polyak's optimum \u03b7 = ${fmt(best.lr, 3)}, \u03b2 = ${fmt(best.beta, 3)}`,
+    );
   }
 
   drawMapCursor(s) {
@@ -926,7 +1064,7 @@ class ExplorerView {
     this.status.replaceChildren();
     for (const [method, text, bad] of lines) {
       const line = el("div", { class: bad ? "gdx-diverged" : "" }, this.status);
-      el("span", { class: "gdx-swatch", style: `background:${COLORS[method]}` }, line);
+      swatch(line, method);
       line.append(text);
     }
     // your step (JupyterLab / Notebook with a kernel)
@@ -948,7 +1086,7 @@ class ExplorerView {
         if (i === upto) gap = g;
         if (g > worst) worst = g;
       }
-      el("span", { class: "gdx-swatch", style: `background:${USER_COLOR}` }, this.userInfo);
+      swatch(this.userInfo, "user");
       this.userInfo.append(`${label} (dashed) against ${METHOD_NAMES[ref.method]}: gap \u2016w\u209c \u2212 w\u209c(ref)\u2016 = ${fmt(gap, 3)} at t = ${upto}, largest so far ${fmt(worst, 3)}`);
     }
     void problem;
@@ -974,6 +1112,11 @@ function ramp(u) {
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
   return stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * f));
+}
+
+/** Whether the reader asked for less motion (their system's or browser's setting). */
+function reducedMotion() {
+  return Boolean(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
 }
 
 /** Whether a kernel is connected (JupyterLab, Notebook 7), as opposed to saved state on a page. */

@@ -351,3 +351,32 @@ export function writeHash(hash, key, value) {
   if (!found) next.push(encoded);
   return `#${next.join("&")}`;
 }
+
+// -- what a screen reader hears ------------------------------------------------------------------
+
+/** A number as a listener hears it: 2 significant digits (3 for a rate), "3.2e-4" when tiny. */
+export function spoken(v, digits = 2) {
+  if (v === 0) return "0";
+  if (!Number.isFinite(v)) return v > 0 ? "infinity" : String(v);
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(digits)));
+  return v.toExponential(digits - 1).replace("e+", "e");
+}
+
+/**
+ * The state after a step or a change, in one sentence for the explorer's polite live region:
+ * "GD, step 12 of 100, f − f* = 3.2e-4, rate 0.985" (with all four methods, one clause each).
+ * `runs` are simulate()'s results for the methods shown, `rates` directionRates() per method.
+ */
+export function announcement(settings, runs, rates) {
+  const clause = (run) => {
+    const rho = Math.max(...rates[run.method]);
+    const at = Math.min(settings.t, run.count - 1);
+    const state =
+      run.diverged !== null ? `diverged at step ${run.diverged}` : `f \u2212 f* = ${spoken(run.f[at])}`;
+    return `${state}, rate ${spoken(rho, 3)}${rho > 1 && run.diverged === null ? ", the error grows" : ""}`;
+  };
+  const step = `step ${settings.t} of ${settings.steps}`;
+  if (runs.length === 1) return `${METHOD_NAMES[runs[0].method]}, ${step}, ${clause(runs[0])}`;
+  return `All four, ${step}: ${runs.map((run) => `${METHOD_NAMES[run.method]}, ${clause(run)}`).join("; ")}`;
+}
