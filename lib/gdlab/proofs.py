@@ -1145,7 +1145,7 @@ def _sample_env(rng: random.Random, setting: Setting):
     env[c] = rng.choice([0.0, 1.0, rng.uniform(0, 1)])
     env[eps] = rng.uniform(0.1, 2.0)
     env[alpha] = rng.uniform(0.1, 2.0)
-    for a, r, b in setting.given:
+    for a, _, b in setting.given:
         # make the sampled point satisfy the givens (4.1.1: |delta| <= eps)
         if a == norm(delta) and b == eps:
             n = math.hypot(*env[delta])
