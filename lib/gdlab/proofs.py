@@ -42,6 +42,7 @@ there but does not follow from the cited facts is refused with that reason.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -109,9 +110,37 @@ c = sp.Symbol("c", nonnegative=True)  # Taylor's intermediate point w_t + c (w -
 eps = sp.Symbol("epsilon", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
 
+# Problem 4.6.3(b): Theorem 4.6.2's bound with a batch of B examples
+M = sp.Symbol("M", positive=True)  # f(w_1) - min f
+T = sp.Symbol("T", positive=True)  # number of iterations
+B = sp.Symbol("B", positive=True, integer=True)  # batch size
+G = sp.Symbol("G", positive=True)  # a bound on the gradient norm
+gamma = sp.Symbol("gamma_1", positive=True)  # gamma_1: one-example standard deviation
+sigma_B2 = sp.Symbol("sigma_B2", positive=True)  # sigma_B^2: second moment with batch B
+
 VECTORS = {"w": w, "w_t": w_t, "g": g, "delta": delta}
-SCALARS = {"L": L, "s": s, "c": c, "epsilon": eps, "alpha": alpha}
-TEX_NAMES = {w: "w", w_t: "w_t", g: r"\nabla f(w_t)", delta: r"\delta", eps: r"\epsilon"}
+SCALARS = {
+    "L": L,
+    "s": s,
+    "c": c,
+    "epsilon": eps,
+    "alpha": alpha,
+    "M": M,
+    "T": T,
+    "B": B,
+    "G": G,
+    "gamma_1": gamma,
+    "sigma_B2": sigma_B2,
+}
+TEX_NAMES = {
+    w: "w",
+    w_t: "w_t",
+    g: r"\nabla f(w_t)",
+    delta: r"\delta",
+    eps: r"\epsilon",
+    gamma: r"\gamma_1",
+    sigma_B2: r"\sigma_B^2",
+}
 
 
 def _split(v):
@@ -519,6 +548,7 @@ class Setting:
     facts: tuple  # names of the facts of the menu
     given: tuple = ()  # (lhs, rel, rhs) hypotheses
     assume: tuple = ()  # ranges of the scalars (sympy relations)
+    given_ranges: tuple = ()  # scalar hypotheses the prover may assume when "given" is cited
     forbidden: dict = field(default_factory=dict)  # fact name -> why it may not be cited
     sampler: str = "smooth"  # how counterexamples are drawn
 
@@ -568,6 +598,21 @@ _register(
         title="the step -epsilon g / |g| attains the bound (Cauchy–Schwarz is tight)",
         goal=(dot(g, -eps * g / norm(g)), "=", -eps * norm(g)),
         facts=("algebra", "given", "cauchy_schwarz"),
+    )
+)
+
+
+T_NEEDED = 4 * M * L * (G**2 + gamma**2 / B) / eps**4
+
+_register(
+    Setting(
+        part="4.6.3p",
+        title="T(B, epsilon) iterations make Theorem 4.6.2's bound at most epsilon^2",
+        goal=(2 * sp.sqrt(M * L * sigma_B2 / T), "<=", eps**2),
+        facts=("algebra", "given"),
+        given=((sigma_B2, "<=", G**2 + gamma**2 / B), (T, ">=", T_NEEDED)),
+        given_ranges=(sp.Le(sigma_B2, G**2 + gamma**2 / B), sp.Ge(T, T_NEEDED)),
+        sampler="scalars",
     )
 )
 
@@ -740,6 +785,8 @@ class ProofReport:
     def message(self) -> str:
         """What the student reads: the first failing step, its reason and counterexample."""
         bad = self.first_failure()
+        if self.chain_error and self.chain_error.startswith("the goal"):
+            return self.chain_error
         if bad is not None:
             st = self.proof.steps[bad.index - 1]
             text = f"step {bad.index} ({st.rel} {_plain(st.expr)}) is refused: {bad.how}"
@@ -800,7 +847,9 @@ def check_proof(proof: Proof, setting: Setting) -> ProofReport:
     return ProofReport(proof, tuple(verdicts), chain_error)
 
 
-def _same(a, b) -> bool:
+def _same(a, b, setting: Setting) -> bool:
+    if find_counterexample(a, "=", b, setting, samples=12) is not None:
+        return False
     try:
         return _prover.prove_zero(_COMPONENTS(a) - _COMPONENTS(b), _RANGES)[0]
     except Exception:  # noqa: BLE001 - an expression that cannot be compared is not the same
@@ -812,7 +861,7 @@ def _chain_error(proof: Proof, setting: Setting) -> str | None:
     glhs, grel, grhs = setting.goal
     if not proof.steps:
         return "the proof has no steps"
-    if not (_same(lhs, glhs) and _same(rhs, grhs)):
+    if not (_same(lhs, glhs, setting) and _same(rhs, grhs, setting)):
         return f"the goal is not the statement to prove: prove {_plain(glhs)} {grel} {_plain(grhs)}"
     if grel == "=" and rel != "=":
         return "the statement is an equality; the goal must be one too"
@@ -825,7 +874,7 @@ def _chain_error(proof: Proof, setting: Setting) -> str | None:
             return f"the chain ({shown}) proves only an inequality; the statement is an equality"
         return f"the chain ({shown}) has no strict step; the statement is strict"
     last = proof.steps[-1].expr
-    if not _same(last, rhs):
+    if not _same(last, rhs, setting):
         return f"the chain ends at {_plain(last)}, not at the goal's right side {_plain(rhs)}"
     return None
 
@@ -843,16 +892,41 @@ def check_step(prev, st: Step, setting: Setting, k: int = 1) -> StepVerdict:
         if name not in setting.facts:
             menu = ", ".join(setting.facts)
             return _fail(k, f"{FACTS[name].title} is not in this problem's menu ({menu}).")
+    # A sampled point first: a false step is refused at once, with the point that shows it.
+    # A step is only ever accepted by the proof below.
+    point = find_counterexample(prev, st.rel, st.expr, setting)
+    if point is not None:
+        reason = _structural_reason(st, setting, prev)
+        return _fail(k, "the step is false." + (f" {reason}" if reason else ""), point, _needed(st))
     try:
         ok, how = _prove_step(prev, st, setting)
     except Exception as error:  # noqa: BLE001 - any failure to state the step refuses it
         ok, how = False, f"the step could not be checked: {error}"
     if ok:
         return StepVerdict(k, True, how)
-    point = find_counterexample(prev, st.rel, st.expr, setting)
-    if point is not None:
-        return _fail(k, "the step is false. " + how, point, _needed(st))
     return _fail(k, how)
+
+
+def _structural_reason(st: Step, setting: Setting, prev) -> str:
+    """Why a false step's justification cannot work, found without proving anything."""
+    slack = st.expr - prev
+    for fact in st.by:
+        entry = FACTS[fact.name]
+        if entry.instances is None:
+            continue
+        instances = entry.instances(*fact.args)
+        if st.rel == "=" and any(r != "=" for _, r, _ in instances):
+            return _equality_from_inequality(entry.title)
+        if not any(slack.has(sp.sympify(a).as_coeff_Mul()[1]) for a, _, _ in instances):
+            return _unused(fact, instances[0][0])
+    return ""
+
+
+def _equality_from_inequality(title: str) -> str:
+    return (
+        f"{title} is an inequality, and this step claims an equality (=): "
+        "an inequality used where an equality is claimed."
+    )
 
 
 def _needed(st: Step) -> str:
@@ -866,7 +940,7 @@ def _premises(st: Step, setting: Setting):
     out = []
     for fact in st.by:
         entry = FACTS[fact.name]
-        if entry.kind == "given":
+        if entry.kind == "given" and not setting.given_ranges:
             out.extend((a, r, b, True, "given") for a, r, b in setting.given)
         elif entry.instances is not None:
             instances = entry.instances(*fact.args)
@@ -876,16 +950,14 @@ def _premises(st: Step, setting: Setting):
 
 def _prove_step(prev, st: Step, setting: Setting) -> tuple[bool, str]:
     names = {fact.name for fact in st.by}
+    if "given" in names and setting.given_ranges:
+        setting = dataclasses.replace(setting, assume=(*setting.assume, *setting.given_ranges))
     monotone = "integral_monotone" in names
     premises = _premises(st, setting)
     if st.rel == "=":
         for p in premises:
             if p[0] == "any" and any(r != "=" for _, r, _ in p[1]):
-                title = FACTS[p[2].name].title
-                return False, (
-                    f"{title} is an inequality, and this step claims an equality (=): "
-                    "an inequality used where an equality is claimed."
-                )
+                return False, _equality_from_inequality(FACTS[p[2].name].title)
         if monotone:
             return False, "monotonicity of the integral gives a bound (<=), not an equality."
     slack = (st.expr - prev) if st.rel != "=" else (prev - st.expr)
@@ -926,7 +998,11 @@ def _unused(fact: Fact, atom) -> str:
 def _why_not(names, base: str) -> str:
     if names <= {"algebra"}:
         return f"{base} by algebra alone; which fact does the step use?"
-    return f"{base}, not even with the facts cited."
+    cited = ", ".join(FACTS[n].title for n in sorted(names))
+    return (
+        f"{base} from {cited} at the points you named: check the points, "
+        "or the fact the step needs."
+    )
 
 
 def _forms(instances):
@@ -1006,14 +1082,38 @@ def _expand(e):
     return sp.expand(e, deep=False)
 
 
-def _nonneg(e, assume, strict: bool = False) -> bool:
+def _nonneg(e, assume, strict: bool = False, split: bool = True) -> bool:
     """``e >= 0`` (``> 0``) by :func:`_prover.prove_nonneg`, with the ranges of the symbols
     that occur in ``e`` only (every extra box variable multiplies the prover's work)."""
+    if (e.is_positive if strict else e.is_nonnegative) is True:
+        return True
     if sp.expand(e) == 0:
         return not strict
     e = _expand(e)
     if e.is_number:
         return bool(e > 0) if strict else bool(e >= 0)
+    factored = sp.factor_terms(e) if split else e
+    if split and isinstance(factored, sp.Mul):
+        # a product of factors each of known sign (L * |w - w_t|^2 * (1 - s)): sign by factor,
+        # which keeps sums of squares intact (the prover would expand them)
+        negative = sp.Mul(*[a for a in factored.args if a.is_number]) < 0
+        known = True
+        for a in factored.args:
+            if a.is_number:
+                continue
+            if _nonneg(a, assume, strict, split=False):
+                continue
+            if _nonneg(-a, assume, strict, split=False):
+                negative = not negative
+                continue
+            known = False
+            break
+        if known and not negative:
+            return True
+    if e.has(AppliedUndef):
+        # f, grad f and the Hessian are arbitrary: only a sign SymPy sees at once (sums of
+        # squares, positive factors) can be proved; sign analysis would only spend time.
+        return bool(e.is_positive) if strict else bool(e.is_nonnegative)
     free = e.free_symbols
     used = tuple(a for a in assume if a.free_symbols & free)
     return _prover.prove_nonneg(e, used, strict)[0]
@@ -1030,7 +1130,8 @@ def _linear_in_integrals(e) -> bool:
 
 def _in_integral(e, atom) -> bool:
     return any(
-        isinstance(n, sp.Integral) and n.function.has(atom) for n in sp.preorder_traversal(e)
+        isinstance(n, (sp.Integral, ProofIntegral)) and n.args[0].has(atom)
+        for n in sp.preorder_traversal(e)
     )
 
 
@@ -1040,10 +1141,12 @@ def _in_integral(e, atom) -> bool:
 class _Smooth:
     """A concrete L-smooth function on R^2: ``1/2 x^T A x + b^T x + beta cos(u^T x)``."""
 
-    def __init__(self, rng: random.Random, L_value: float, wave: bool):
+    def __init__(self, rng: random.Random, L_value: float, wave: bool, tight: bool = False):
         theta = rng.uniform(0, math.pi)
         share = rng.uniform(0.3, 1.0) if wave else 1.0
         lam = [rng.uniform(-1, 1) * L_value * share, rng.choice([-1, 1]) * L_value * share]
+        if tight:  # f = +-L/2 |x|^2 + b^T x: every smoothness bound holds with equality
+            lam = [lam[1], lam[1]]
         ct, st_ = math.cos(theta), math.sin(theta)
         self.A = [
             [lam[0] * ct * ct + lam[1] * st_ * st_, (lam[0] - lam[1]) * ct * st_],
@@ -1149,8 +1252,19 @@ def _sample_env(rng: random.Random, setting: Setting):
         # make the sampled point satisfy the givens (4.1.1: |delta| <= eps)
         if a == norm(delta) and b == eps:
             n = math.hypot(*env[delta])
-            scale = env[eps] * rng.uniform(0.2, 1.0) / max(n, 1e-12)
+            scale = env[eps] * rng.choice([1.0, rng.uniform(0.2, 1.0)]) / max(n, 1e-12)
             env[delta] = [x * scale for x in env[delta]]
+    return env
+
+
+def _sample_scalars(rng: random.Random) -> dict:
+    env = {x: rng.choice([rng.uniform(0.1, 3.0), 1.0]) for x in (M, L, G, gamma, eps)}
+    env[B] = float(rng.randint(1, 64))
+    need = 4 * env[M] * env[L] * (env[G] ** 2 + env[gamma] ** 2 / env[B]) / env[eps] ** 4
+    env[sigma_B2] = (env[G] ** 2 + env[gamma] ** 2 / env[B]) * rng.choice([1.0, rng.random()])
+    env[T] = need * rng.choice([1.0, rng.uniform(1.0, 3.0)])
+    env[s] = env[c] = 0.5
+    env[alpha] = 1.0
     return env
 
 
@@ -1158,8 +1272,11 @@ def find_counterexample(prev, rel, expr, setting: Setting, samples: int = 60, se
     """A point (and an L-smooth f) where ``prev rel expr`` is false, or None."""
     rng = random.Random(seed)
     for k in range(samples):
-        env = _sample_env(rng, setting)
-        fn = _Smooth(rng, env[L], wave=k % 2 == 1)
+        env = _sample_scalars(rng) if setting.sampler == "scalars" else _sample_env(rng, setting)
+        # Taylor's intermediate point exists for each f, but is not the sampled c: with c in a
+        # step, only quadratics (whose Hessian is constant) can show it false.
+        wave = k % 3 == 1 and not (prev.has(c) or expr.has(c))
+        fn = _Smooth(rng, env[L], wave=wave, tight=k % 3 == 2)
         try:
             a, b = _num(prev, env, fn), _num(expr, env, fn)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError):

@@ -5,10 +5,16 @@ theorem with the Hessian bound) and two for Problem 4.1.1's bound (Cauchy–Schw
 ``u^T v <= |u| |v|`` at ``(-g, delta)``, and in absolute value at ``(g, delta)``).
 """
 
+from sympy import sqrt
+
 from gdlab.proofs import (
+    B,
     Eq,
+    G,
     L,
+    M,
     Proof,
+    T,
     algebra,
     c,
     cauchy_schwarz,
@@ -29,10 +35,14 @@ from gdlab.proofs import (
     norm,
     quad,
     s,
+    sigma_B2,
     smoothness,
     taylor,
     w,
     w_t,
+)
+from gdlab.proofs import (
+    gamma as gamma_1,
 )
 
 x_s = w_t + s * (w - w_t)  # the point of the segment at s
@@ -102,4 +112,20 @@ proof_411_tight = Proof(
         eq(-eps * norm(g), by=algebra),
     ],
     part="4.1.1q",
+)
+
+proof_463 = Proof(
+    goal=2 * sqrt(M * L * sigma_B2 / T) <= eps**2,
+    steps=[
+        le(2 * sqrt(M * L * (G**2 + gamma_1**2 / B) / T), by=given),
+        le(
+            2
+            * sqrt(
+                M * L * (G**2 + gamma_1**2 / B) * eps**4 / (4 * M * L * (G**2 + gamma_1**2 / B))
+            ),
+            by=given,
+        ),
+        eq(eps**2, by=algebra),
+    ],
+    part="4.6.3p",
 )
