@@ -611,7 +611,6 @@ _register(
         goal=(2 * sp.sqrt(M * L * sigma_B2 / T), "<=", eps**2),
         facts=("algebra", "given"),
         given=((sigma_B2, "<=", G**2 + gamma**2 / B), (T, ">=", T_NEEDED)),
-        given_ranges=(sp.Le(sigma_B2, G**2 + gamma**2 / B), sp.Ge(T, T_NEEDED)),
         sampler="scalars",
     )
 )
@@ -851,7 +850,7 @@ def _same(a, b, setting: Setting) -> bool:
     if find_counterexample(a, "=", b, setting, samples=12) is not None:
         return False
     try:
-        return _prover.prove_zero(_COMPONENTS(a) - _COMPONENTS(b), _RANGES)[0]
+        return _zero(_COMPONENTS(a) - _COMPONENTS(b), ())
     except Exception:  # noqa: BLE001 - an expression that cannot be compared is not the same
         return False
 
@@ -981,7 +980,7 @@ def _prove_step(prev, st: Step, setting: Setting) -> tuple[bool, str]:
             else:
                 ineqs.append(([(a, r, b)], None))
     if st.rel == "=":
-        ok, _, _ = _prover.prove_zero(_COMPONENTS(slack), (*_RANGES, *setting.assume))
+        ok = _zero(_COMPONENTS(slack), (*_RANGES, *setting.assume))
         if ok:
             return True, "identity"
         return False, _why_not(names, "the two sides are not equal")
@@ -1009,9 +1008,10 @@ def _forms(instances):
     """Each instance ``k * atom <= rhs`` as ``(atom, kind, bound)``: ``atom <= rhs / k`` is an
     upper bound for ``k > 0``, a lower bound ``atom >= rhs / k`` for ``k < 0``."""
     out = []
-    for lhs, _, rhs in instances:
+    for lhs, rel, rhs in instances:
         k, atom = sp.sympify(lhs).as_coeff_Mul()
-        out.append((atom, "upper" if k > 0 else "lower", rhs / k))
+        upper = (k > 0) == (rel in ("<=", "<"))
+        out.append((atom, "upper" if upper else "lower", rhs / k))
     return out
 
 
@@ -1041,7 +1041,10 @@ def _bound_with(slack, combo, st, setting, monotone, names) -> tuple[bool, str]:
     for k, ((a, kind, b), fact) in enumerate(combo):
         if not slack.has(a):
             return False, _unused(fact, a) if fact is not None else "a given is not used"
-        atom = sp.Function(f"_X{k}", real=True)(s) if a.has(s) else sp.Dummy(f"X{k}", real=True)
+        if a.has(s):
+            atom = sp.Function(f"_X{k}", real=True)(s)
+        else:
+            atom = sp.Dummy(f"X{k}", **({"positive": True} if a.is_positive else {"real": True}))
         slack = slack.xreplace({a: atom})
         chosen.append((atom, kind, b, fact))
     inside = any(_in_integral(slack, atom) for atom, _, _, _ in chosen)
@@ -1055,12 +1058,14 @@ def _bound_with(slack, combo, st, setting, monotone, names) -> tuple[bool, str]:
     else:
         r = _expand(_COMPONENTS(slack))
     for atom, kind, b, fact in chosen:
-        x = sp.Dummy("x", real=True)
+        x = sp.Dummy("x", positive=True) if atom.is_positive else sp.Dummy("x", real=True)
         r = r.xreplace({atom: x})
         coeff = _expand(sp.diff(r, x))
-        if coeff.has(x):
+        # The slack must not decrease when x moves to its bound: an upper bound on x needs
+        # d(slack)/dx <= 0 (for every x in its range), a lower bound d(slack)/dx >= 0. When
+        # the slack is linear in x this is the sign of its coefficient.
+        if coeff.has(x) and not atom.is_positive:
             return False, f"the step is not linear in {_plain(atom)}"
-        # slack = r0 + coeff * x: an upper bound on x needs coeff <= 0, a lower bound >= 0
         if not _nonneg(-coeff if kind == "upper" else coeff, assume):
             title = FACTS[fact.name].title if fact is not None else "the given bound"
             return False, (
@@ -1076,6 +1081,15 @@ def _bound_with(slack, combo, st, setting, monotone, names) -> tuple[bool, str]:
     if ok:
         return True, "follows from the facts cited" if chosen else "algebra"
     return False, _why_not(names, "the bound does not follow")
+
+
+def _zero(e, assume) -> bool:
+    """``e == 0``: expansion first (cheap, and enough for most steps), then the prover."""
+    if e == 0 or sp.expand(e) == 0:
+        return True
+    if e.has(sp.Integral) and sp.expand(normalize_integrals(sp.expand(e))) == 0:
+        return True
+    return _prover.prove_zero(e, assume)[0]
 
 
 def _expand(e):
