@@ -113,7 +113,7 @@ alpha = sp.Symbol("alpha", positive=True)
 # Problem 4.6.3(b): Theorem 4.6.2's bound with a batch of B examples
 M = sp.Symbol("M", positive=True)  # f(w_1) - min f
 T = sp.Symbol("T", positive=True)  # number of iterations
-B = sp.Symbol("B", positive=True, integer=True)  # batch size
+B = sp.Symbol("B", positive=True)  # batch size (the notebooks declare it positive)
 G = sp.Symbol("G", positive=True)  # a bound on the gradient norm
 gamma = sp.Symbol("gamma_1", positive=True)  # gamma_1: one-example standard deviation
 sigma_B2 = sp.Symbol("sigma_B2", positive=True)  # sigma_B^2: second moment with batch B
@@ -1380,8 +1380,10 @@ def _md(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def menu(part: str) -> str:
-    """The facts a part's proof may cite, with their statements (Markdown)."""
+def menu(part: str) -> Reviewed:
+    """The facts a part's proof may cite, with their statements (shown as Markdown)."""
+    if part not in SETTINGS:
+        raise ValueError(f"unknown proof part {part!r}; the parts are {', '.join(SETTINGS)}")
     setting = SETTINGS[part]
     rows = ["| fact | statement |", "|:--|:--|"]
     for name in setting.facts:
@@ -1398,4 +1400,4 @@ def menu(part: str) -> str:
         else:
             statement = f"${entry.statement}$"
         rows.append(f"| `{call}` | {entry.title}: {_md(statement)} |")
-    return "\n".join(rows) + "\n"
+    return Reviewed("\n".join(rows) + "\n", None)

@@ -3,6 +3,8 @@
 import numpy as np
 import sympy as sp
 
+from gdlab.proofs import G, L, M, Proof, T, eq, given, le, sigma_B2
+
 
 def minibatch_grad(G, B, rng, replace=True):
     """The average of B rows of G drawn with or without replacement."""
@@ -30,3 +32,21 @@ def variance_curve(G, batch_sizes, rng, n_draws=1000):
 
 epsilon = sp.Symbol("epsilon", positive=True)
 T_iterations = 1 / epsilon**2 + 1 / (B * epsilon**4)
+
+
+# The proof part (4.6.3p): T(B, epsilon) iterations make Theorem 4.6.2's bound at most eps^2.
+proof_T = Proof(
+    goal=2 * sp.sqrt(M * L * sigma_B2 / T) <= epsilon**2,
+    steps=[
+        le(2 * sp.sqrt(M * L * (G**2 + gamma_1**2 / B) / T), by=given),
+        le(
+            2
+            * sp.sqrt(
+                M * L * (G**2 + gamma_1**2 / B) * epsilon**4 / (4 * M * L * (G**2 + gamma_1**2 / B))
+            ),
+            by=given,
+        ),
+        eq(epsilon**2),
+    ],
+    part="4.6.3p",
+)
