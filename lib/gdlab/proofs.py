@@ -145,8 +145,8 @@ TEX_NAMES = {
 
 def _split(v):
     """``v = coeff * rest`` with ``coeff`` the commutative (scalar) factor of a product."""
-    v = sp.expand(v)
-    if v.could_extract_minus_sign():
+    v = sp.factor_terms(sp.expand(v))
+    if _negative_first(v):
         coeff, rest = _split(-v)
         return -coeff, rest
     if isinstance(v, sp.Mul):
@@ -154,6 +154,17 @@ def _split(v):
         if noncomm:
             return sp.Mul(*comm), sp.Mul(*noncomm)
     return sp.S.One, v
+
+
+def _negative_first(v) -> bool:
+    """Whether ``v`` reads better negated: a negative number in front, or a sum whose first term
+    (in SymPy's order of the terms without their coefficients) has a negative coefficient.
+    ``u - v`` and ``v - u`` thus get one canonical sign."""
+    if isinstance(v, sp.Add):
+        terms = [a.as_coeff_Mul() for a in v.args]
+        coeff, _ = min(terms, key=lambda cm: sp.default_sort_key(cm[1]))
+        return bool(coeff < 0)
+    return v.as_coeff_Mul()[0] < 0
 
 
 class _Fn(sp.Function):
@@ -250,7 +261,7 @@ class ProofDot(_Fn):
         cv, rv = _split(v)
         if ru == 0 or rv == 0:
             return sp.S.Zero
-        a, b = sorted((ru, rv), key=sp.default_sort_key)
+        a, b = sorted((ru, rv), key=_dot_order)
         if cu * cv != 1 or (a, b) != (u, v):
             return cu * cv * cls(a, b)
         return None
@@ -263,6 +274,13 @@ class ProofDot(_Fn):
 
 def _wrap(arg, text):
     return text if (arg.is_Symbol or isinstance(arg, ProofGrad)) else rf"\left({text}\right)"
+
+
+def _dot_order(v):
+    """Canonical order of the factors of a dot product, gradients first (as the chapter writes
+    ``grad f(w_t)^T (w - w_t)``), then vectors, then sums."""
+    rank = 0 if (isinstance(v, ProofGrad) or v == g) else (1 if v.is_Symbol else 2)
+    return (rank, sp.default_sort_key(v))
 
 
 class ProofQuad(_Fn):
@@ -1333,7 +1351,7 @@ def _short_tex(e) -> str:
     return _plain(e)
 
 
-_REL_TEX = {"=": "=", "<=": r"\le", "<": "<"}
+_REL_TEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge"}
 
 
 @dataclass(frozen=True)
