@@ -43,6 +43,7 @@ there but does not follow from the cited facts is refused with that reason.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import random
@@ -857,8 +858,17 @@ def check_proof(proof: Proof, setting: Setting) -> ProofReport:
     lhs, rel, rhs = proof.goal
     verdicts = []
     prev = lhs
+    refused = False
     for k, st in enumerate(proof.steps, start=1):
-        verdicts.append(check_step(prev, st, setting, k))
+        if refused:
+            # after the first refused step, only a sampled point is looked for: the student
+            # fixes the first failure first, and proving the rest could only spend time
+            point = find_counterexample(prev, st.rel, st.expr, setting)
+            how = "the step is false." if point else "not checked: an earlier step is refused."
+            verdicts.append(StepVerdict(k, False, how, point))
+        else:
+            verdicts.append(check_step(prev, st, setting, k))
+            refused = not verdicts[-1].ok
         prev = st.expr
     chain_error = _chain_error(proof, setting)
     return ProofReport(proof, tuple(verdicts), chain_error)
@@ -1107,6 +1117,10 @@ def _zero(e, assume) -> bool:
         return True
     if e.has(sp.Integral) and sp.expand(normalize_integrals(sp.expand(e))) == 0:
         return True
+    if e.has(AppliedUndef):
+        # f, grad f and the Hessian are arbitrary functions: an identity between them is a
+        # rearrangement, which expansion finds; simplification would only spend time.
+        return False
     return _prover.prove_zero(e, assume)[0]
 
 
@@ -1226,48 +1240,91 @@ _WEIGHTS = [0.5 * float(x) for x in _GL_W]
 
 def _num(e, env, fn: _Smooth):
     """The value of a display expression at a point (floats, 2-vectors as lists)."""
-    if e in env:
-        return env[e]
+    return _compile(e)(env, fn)
+
+
+def _vsum(parts):
+    if isinstance(parts[0], list):
+        return [sum(p[i] for p in parts) for i in (0, 1)]
+    return sum(parts)
+
+
+def _vmul(parts):
+    scal, vec_ = 1.0, None
+    for v in parts:
+        if isinstance(v, list):
+            vec_ = v
+        else:
+            scal *= v
+    return [scal * x for x in vec_] if vec_ is not None else scal
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(e):
+    """A Python closure ``(env, fn) -> value`` evaluating ``e``: built once per expression,
+    since a counterexample search evaluates the same step at many points."""
+    if e.is_Symbol:
+
+        def symbol(env, fn):
+            if e not in env:
+                raise ValueError(f"no value for {e}")
+            return env[e]
+
+        return symbol
     if e.is_Number:
-        return float(e)
-    if isinstance(e, sp.Add):
-        parts = [_num(a, env, fn) for a in e.args]
-        if isinstance(parts[0], list):
-            return [sum(p[i] for p in parts) for i in (0, 1)]
-        return sum(parts)
-    if isinstance(e, sp.Mul):
-        scal, vec_ = 1.0, None
-        for a in e.args:
-            v = _num(a, env, fn)
-            if isinstance(v, list):
-                vec_ = v
-            else:
-                scal *= v
-        return [scal * x for x in vec_] if vec_ is not None else scal
-    if isinstance(e, sp.Pow):
-        return _num(e.base, env, fn) ** _num(e.exp, env, fn)
-    if isinstance(e, sp.Abs):
-        return abs(_num(e.args[0], env, fn))
-    if isinstance(e, ProofF):
-        return fn.value(_num(e.args[0], env, fn))
-    if isinstance(e, ProofGrad):
-        return fn.grad(_num(e.args[0], env, fn))
-    if isinstance(e, ProofNorm):
-        v = _num(e.args[0], env, fn)
-        return math.hypot(*v) if isinstance(v, list) else abs(v)
-    if isinstance(e, ProofDot):
-        u, v = (_num(a, env, fn) for a in e.args)
-        return u[0] * v[0] + u[1] * v[1]
+        value = float(e)
+        return lambda env, fn: value
     if isinstance(e, ProofQuad):
-        h = fn.hess(_num(e.args[0].args[0], env, fn))
-        v = _num(e.args[1], env, fn)
-        return sum(v[i] * h[i][j] * v[j] for i in (0, 1) for j in (0, 1))
+        if not isinstance(e.args[0], ProofHess):
+            raise ValueError("quad(H, v) is evaluated for H = hess(x) only")
+        point, vector_ = _compile(e.args[0].args[0]), _compile(e.args[1])
+
+        def quad_(env, fn):
+            h = fn.hess(point(env, fn))
+            v = vector_(env, fn)
+            return sum(v[i] * h[i][j] * v[j] for i in (0, 1) for j in (0, 1))
+
+        return quad_
+    args = [_compile(a) for a in e.args]
+    if isinstance(e, sp.Add):
+        return lambda env, fn: _vsum([a(env, fn) for a in args])
+    if isinstance(e, sp.Mul):
+        return lambda env, fn: _vmul([a(env, fn) for a in args])
+    if isinstance(e, sp.Pow):
+        base, power = args
+        return lambda env, fn: base(env, fn) ** power(env, fn)
+    if isinstance(e, sp.Abs):
+        return lambda env, fn: abs(args[0](env, fn))
+    if isinstance(e, ProofF):
+        return lambda env, fn: fn.value(args[0](env, fn))
+    if isinstance(e, ProofGrad):
+        return lambda env, fn: fn.grad(args[0](env, fn))
+    if isinstance(e, ProofNorm):
+
+        def norm_(env, fn):
+            v = args[0](env, fn)
+            return math.hypot(*v) if isinstance(v, list) else abs(v)
+
+        return norm_
+    if isinstance(e, ProofDot):
+
+        def dot_(env, fn):
+            u, v = args[0](env, fn), args[1](env, fn)
+            return u[0] * v[0] + u[1] * v[1]
+
+        return dot_
     if isinstance(e, ProofIntegral):
-        body, var = e.args
-        total = 0.0
-        for x, wt in zip(_NODES, _WEIGHTS, strict=True):
-            total += wt * _num(body, {**env, var: float(x)}, fn)
-        return total
+        body, var = args[0], e.args[1]
+
+        def integral_(env, fn):
+            inner = dict(env)
+            total = 0.0
+            for x, wt in zip(_NODES, _WEIGHTS, strict=True):
+                inner[var] = x
+                total += wt * body(inner, fn)
+            return total
+
+        return integral_
     raise ValueError(f"cannot evaluate {type(e).__name__}")
 
 
@@ -1275,7 +1332,7 @@ def _sample_env(rng: random.Random, setting: Setting):
     env = {}
     for v in VECTORS.values():
         env[v] = [rng.uniform(-2, 2), rng.uniform(-2, 2)]
-    env[L] = rng.choice([rng.uniform(0.2, 3.0), 1.0])
+    env[L] = rng.choice([rng.uniform(0.2, 3.0), 1.0, rng.uniform(0.1, 0.9)])
     env[s] = rng.choice([0.0, 1.0, rng.uniform(0, 1)])
     env[c] = rng.choice([0.0, 1.0, rng.uniform(0, 1)])
     env[eps] = rng.uniform(0.1, 2.0)
