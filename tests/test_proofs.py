@@ -124,7 +124,7 @@ def test_wrong_proof_is_refused_with_its_reason(entry):
 def test_false_step_of_49_gets_a_concrete_function_and_points():
     report = _check(WRONG.CATALOGUE[0][2])  # the dropped square
     point = report.first_failure().counterexample
-    assert point["f"].startswith("f(x) = 1/2 x^T A x + b^T x with A = ")
+    assert point["f(x)"].startswith("1/2 x^T A x + b^T x with A = ")
     assert {"w", "w_t", "L", "left side", "right side"} <= set(point)
     assert float(point["left side"]) != float(point["right side"])
 
@@ -269,7 +269,12 @@ def test_review_typesets_every_step_with_its_verdict():
 
 def test_menu_lists_each_fact_with_its_statement():
     text = P.menu("4.1.3p").markdown
-    for call in ("`ftc(a, b)`", "`smoothness(a, b)`", "`taylor(a, b)`", "`integral_monotone`"):
+    for call in (
+        "`ftc(a, b)`",
+        "`hessian_bound(x, v)`",
+        "`cauchy_schwarz(u, v)`",
+        "`taylor(a, b)`",
+    ):
         assert call in text
     assert "smoothness_bound" not in text
     assert "given" in P.menu("4.1.1p").markdown
