@@ -306,3 +306,26 @@ def test_bad_input_is_named():
         P.Proof(goal=P.L <= 1, steps=["algebra"])
     with pytest.raises(ValueError, match="expected a Proof"):
         P.check_proof("proof", P.SETTINGS["4.1.3p"])
+
+
+def test_batch_grader_gives_a_wrong_49_its_counterexample_and_a_right_one_full_credit(tmp_path):
+    """Through the batch grader (sandboxed kernels, verdicts decided in the grader's process):
+    the solution notebook's proof of (4.9) gets its point, the wrong one (Taylor's remainder
+    without its 1/2) is refused at step 1 with a counterexample and the typeset proof."""
+    sys.path.insert(0, str(HERE))
+    import submission_fixtures as fx
+
+    from gdlab.grading.batch import grade_folder
+
+    wrong = fx.answers_from(HERE / "wrong" / "smoothness_bound.py", ["proof_49", "xi"])
+    folder = tmp_path / "submissions"
+    fx.write(fx.solution("smoothness_bound"), folder / "right.ipynb")
+    fx.write(fx.substitute(fx.solution("smoothness_bound"), wrong), folder / "wrong.ipynb")
+    outcomes = {o.student: o for o in grade_folder(folder, tmp_path / "grades.csv", seed=3)}
+    right = {v.part: v for v in outcomes["right"].verdicts}["4.1.3p"]
+    assert right.status == "pass" and right.points == right.max_points == 1.0
+    refused = {v.part: v for v in outcomes["wrong"].verdicts}["4.1.3p"]
+    assert refused.status == "fail" and refused.points == 0.0
+    assert refused.message.startswith("step 1 (= ")
+    assert "Counterexample: f(x) = 1/2 x^T A x" in refused.message
+    assert "| 1&nbsp; |" in refused.message and r"\nabla^2 f" in refused.message
