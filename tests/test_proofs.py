@@ -46,6 +46,7 @@ REFERENCE = {
     "4.1.1 Cauchy-Schwarz in absolute value": REF.proof_411_abs,
     "4.1.1 tightness": REF.proof_411_tight,
     "4.6.3(b) T(B, eps)": REF.proof_463,
+    "4.6.3(a) variance 1/B": _load(HERE / "solutions" / "minibatch_variance.py").proof_var,
 }
 
 
@@ -96,13 +97,15 @@ def test_catalogue_has_at_least_40_wrong_proofs_of_the_named_kinds():
         "L where L/2",
         "Cauchy–Schwarz in the wrong direction",
         "1/B where",
+        "1/B instead of 1/B^2",
+        "cross terms dropped without independence",
         "an inequality used where an equality is claimed",
         "at the wrong points",
         "circular",
     ):
         assert kind in mistakes, kind
     parts = {entry[2].part for entry in WRONG.CATALOGUE}
-    assert parts == {"4.1.3p", "4.1.1p", "4.1.1q", "4.6.3p"}
+    assert parts == {"4.1.3p", "4.1.1p", "4.1.1q", "4.6.3p", "4.6.3q"}
 
 
 @pytest.mark.parametrize("entry", WRONG.CATALOGUE, ids=[e[0] for e in WRONG.CATALOGUE])
@@ -228,6 +231,7 @@ def test_proof_parts_are_registered_with_their_answers():
     ids = {pid: part.answer for pid, (_, part) in PARTS.items()}
     assert ids["4.1.3p"] == "proof_49" and ids["4.1.1p"] == "proof_411_bound"
     assert ids["4.1.1q"] == "proof_411_tight" and ids["4.6.3p"] == "proof_T"
+    assert ids["4.6.3q"] == "proof_var"
 
 
 def test_check_feedback_for_a_wrong_proof_has_the_counterexample_and_the_typeset_proof():

@@ -119,6 +119,11 @@ B = sp.Symbol("B", positive=True)  # batch size (the notebooks declare it positi
 G = sp.Symbol("G", positive=True)  # a bound on the gradient norm
 gamma = sp.Symbol("gamma_1", positive=True)  # gamma_1: one-example standard deviation
 sigma_B2 = sp.Symbol("sigma_B2", positive=True)  # sigma_B^2: second moment with batch B
+# Problem 4.6.3(a): the mean of B independent draws, deviations X_i = g_i - grad f(w_t)
+var_B = sp.Symbol("var_B", nonnegative=True)  # E |mean_i X_i|^2, the variance gamma_B^2
+sum_sq = sp.Symbol("sum_sq", nonnegative=True)  # sum_i E |X_i|^2
+cross = sp.Symbol("cross", real=True)  # sum_{i != j} E[X_i^T X_j]
+cross_means = sp.Symbol("cross_means", real=True)  # sum_{i != j} E[X_i]^T E[X_j]
 
 VECTORS = {"w": w, "w_t": w_t, "g": g, "delta": delta}
 SCALARS = {
@@ -133,6 +138,10 @@ SCALARS = {
     "G": G,
     "gamma_1": gamma,
     "sigma_B2": sigma_B2,
+    "var_B": var_B,
+    "sum_sq": sum_sq,
+    "cross": cross,
+    "cross_means": cross_means,
 }
 TEX_NAMES = {
     w: "w",
@@ -142,6 +151,10 @@ TEX_NAMES = {
     eps: r"\epsilon",
     gamma: r"\gamma_1",
     sigma_B2: r"\sigma_B^2",
+    var_B: r"\mathbb{E}\lVert \tfrac1B \textstyle\sum_i X_i \rVert^2",
+    sum_sq: r"\textstyle\sum_i \mathbb{E}\lVert X_i \rVert^2",
+    cross: r"\textstyle\sum_{i \ne j} \mathbb{E}[X_i^\top X_j]",
+    cross_means: r"\textstyle\sum_{i \ne j} \mathbb{E}[X_i]^\top \mathbb{E}[X_j]",
 }
 
 
@@ -543,6 +556,30 @@ FACTS: dict[str, FactEntry] = {
         0,
         kind="monotone",
     ),
+    "expectation_linear": FactEntry(
+        "linearity of expectation",
+        r"\mathbb{E}\lVert \tfrac1B \sum_i X_i \rVert^2 = \tfrac{1}{B^2}\big(\sum_i "
+        r"\mathbb{E}\lVert X_i \rVert^2 + \sum_{i \ne j} \mathbb{E}[X_i^\top X_j]\big)$ "
+        r"(expand the square, then $\mathbb{E}$ of a sum is the sum of the $\mathbb{E}$",
+        0,
+        lambda: [(var_B, "=", (sum_sq + cross) / B**2)],
+        kind="premise0",
+    ),
+    "independence": FactEntry(
+        "independence",
+        r"\mathbb{E}[X_i^\top X_j] = \mathbb{E}[X_i]^\top \mathbb{E}[X_j]$ for $i \ne j$ "
+        r"(independent draws)",
+        0,
+        lambda: [(cross, "=", cross_means)],
+        kind="premise0",
+    ),
+    "zero_mean": FactEntry(
+        "zero mean",
+        r"\mathbb{E}[X_i] = \mathbb{E}[g_i] - \nabla f(w_t) = 0",
+        0,
+        lambda: [(cross_means, "=", 0)],
+        kind="premise0",
+    ),
     "smoothness_bound": FactEntry(
         "the bound (4.9)",
         r"f(a) \le f(b) + \nabla f(b)^\top (a - b) + \tfrac{L}{2} \lVert a - b \rVert^2",
@@ -561,6 +598,9 @@ taylor = Fact("taylor")
 triangle = Fact("triangle")
 integral_monotone = Fact("integral_monotone")
 smoothness_bound = Fact("smoothness_bound")
+expectation_linear = Fact("expectation_linear")
+independence = Fact("independence")
+zero_mean = Fact("zero_mean")
 
 
 # --------------------------------------------------------------------------- settings
@@ -629,6 +669,17 @@ _register(
     )
 )
 
+
+_register(
+    Setting(
+        part="4.6.3q",
+        title="the variance of the mean of B independent draws is at most gamma_1^2 / B",
+        goal=(var_B, "<=", gamma**2 / B),
+        facts=("algebra", "given", "expectation_linear", "independence", "zero_mean"),
+        given=((sum_sq, "<=", B * gamma**2),),
+        sampler="scalars",
+    )
+)
 
 T_NEEDED = 4 * M * L * (G**2 + gamma**2 / B) / eps**4
 
@@ -1038,6 +1089,8 @@ def _why_not(names, base: str) -> str:
     if names <= {"algebra"}:
         return f"{base} by algebra alone; which fact does the step use?"
     cited = ", ".join(FACTS[n].title for n in sorted(names))
+    if all(FACTS[n].arity == 0 for n in names):
+        return f"{base} from {cited}; which other fact does the step use?"
     return (
         f"{base} from {cited} at the points you named: check the points, "
         "or the fact the step needs."
@@ -1366,6 +1419,10 @@ def _sample_scalars(rng: random.Random) -> dict:
     env[T] = need * rng.choice([1.0, rng.uniform(1.0, 3.0)])
     env[s] = env[c] = 0.5
     env[alpha] = 1.0
+    # 4.6.3(a): independent zero-mean draws, each with E|X_i|^2 <= gamma_1^2
+    env[cross_means] = env[cross] = 0.0
+    env[sum_sq] = env[B] * env[gamma] ** 2 * rng.choice([1.0, rng.random()])
+    env[var_B] = env[sum_sq] / env[B] ** 2
     return env
 
 

@@ -154,6 +154,15 @@ PROOF_PARTS = (
     ),
     (
         "minibatch_variance",
+        "4.6.3q",
+        "proof_var",
+        "proof: the variance of the mean of B independent draws is at most gamma_1^2 / B",
+        "Expand the square of the sum (linearity of expectation): B terms E|X_i|^2 and B(B-1) "
+        "cross terms. Independence and zero mean remove the cross terms; the hypothesis bounds "
+        "the rest.",
+    ),
+    (
+        "minibatch_variance",
         "4.6.3p",
         "proof_T",
         "proof: T(B, epsilon) iterations make Theorem 4.6.2's bound at most epsilon^2",

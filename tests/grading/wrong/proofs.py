@@ -18,10 +18,12 @@ from gdlab.proofs import (
     algebra,
     c,
     cauchy_schwarz,
+    cross,
     delta,
     dot,
     eps,
     eq,
+    expectation_linear,
     f,
     ftc,
     g,
@@ -29,6 +31,7 @@ from gdlab.proofs import (
     grad,
     hess,
     hessian_bound,
+    independence,
     integral,
     integral_monotone,
     le,
@@ -39,10 +42,13 @@ from gdlab.proofs import (
     sigma_B2,
     smoothness,
     smoothness_bound,
+    sum_sq,
     taylor,
     triangle,
+    var_B,
     w,
     w_t,
+    zero_mean,
 )
 from gdlab.proofs import gamma as gamma_1
 
@@ -86,6 +92,13 @@ def p463(*steps):
 
 
 T_OK = 4 * M * L * K / eps**4
+SQ = eq((sum_sq + cross) / B**2, by=expectation_linear)
+
+
+def pvar(*steps):
+    return Proof(goal=var_B <= gamma_1**2 / B, steps=list(steps), part="4.6.3q")
+
+
 CATALOGUE = [
     # ---- (4.9), the integral route
     (
@@ -508,6 +521,45 @@ CATALOGUE = [
             eq(eps**2 / 2, by=algebra),
         ),
         1,
+        "false",
+    ),
+    # ---- 4.6.3(a)
+    (
+        "463a-cross-terms",
+        "cross terms dropped without independence",
+        pvar(SQ, eq(sum_sq / B**2), le(B * gamma_1**2 / B**2, by=given), eq(gamma_1**2 / B)),
+        2,
+        "which fact",
+    ),
+    (
+        "463a-1/B",
+        "1/B instead of 1/B^2 for the square of the mean",
+        pvar(
+            eq((sum_sq + cross) / B, by=expectation_linear),
+            eq(sum_sq / B, by=[independence, zero_mean]),
+            le(B * gamma_1**2 / B, by=given),
+            eq(gamma_1**2 / B),
+        ),
+        1,
+        "false",
+    ),
+    (
+        "463a-no-zero-mean",
+        "independence without zero mean",
+        pvar(
+            SQ,
+            eq(sum_sq / B**2, by=independence),
+            le(B * gamma_1**2 / B**2, by=given),
+            eq(gamma_1**2 / B),
+        ),
+        2,
+        "which other fact",
+    ),
+    (
+        "463a-given-as-equality",
+        "the hypothesis E|X_i|^2 <= gamma_1^2 used as an equality",
+        pvar(SQ, eq(sum_sq / B**2, by=[independence, zero_mean]), eq(gamma_1**2 / B, by=given)),
+        3,
         "false",
     ),
 ]
