@@ -29,6 +29,7 @@ EXPECTED_WRONG = {  # part -> passes, for the hand-written wrong answers (others
     "4.1.1a": False, "4.1.1b": False, "4.1.1c": True, "4.1.1d": False, "4.1.1e": False,
     "4.1.3a": False, "4.1.3b": True, "4.1.3c": False, "4.1.3d": True, "4.1.3e": False,
     "4.6.3a": False, "4.6.3b": True, "4.6.3c": True, "4.6.3d": False,
+    "4.1.1p": False, "4.1.1q": True, "4.1.3p": False, "4.6.3q": True, "4.6.3p": True,  # proofs
 }  # fmt: skip
 
 

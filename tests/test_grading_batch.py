@@ -160,7 +160,8 @@ def test_make_grade_writes_the_csv_json_and_results(tmp_path):
     command = ["make", "-s", "grade", f"SUBMISSIONS={folder}", f"OUT={out}", "SEED=5"]
     subprocess.run(command, cwd=root, check=True, capture_output=True, timeout=600)
     rows = read_rows(out)
-    assert (rows["ada"]["status"], rows["ada"]["score"]) == ("ok", "5")
+    full = f"{EXERCISES['smoothness_bound'].max_points:g}"  # 5 parts and the proof of (4.9)
+    assert (rows["ada"]["status"], rows["ada"]["score"]) == ("ok", full)
     assert rows["notes"]["status"] == "invalid_notebook"
     assert json.loads(out.with_suffix(".json").read_text())["seed"] == 5
     assert sorted(p.name for p in (out.parent / "grades_results").iterdir()) == [

@@ -98,7 +98,7 @@ def test_run_autograder_grades_every_notebook_and_keeps_the_best(bundle, tmp_pat
     }
     results = _autograder(tmp_path, bundle, notebooks)
     expected = sum(EXPECTED_WRONG[p] for p in (t["name"] for t in results["tests"]))
-    assert results["score"] == expected == 1
+    assert results["score"] == expected == 2  # 4.1.1c, and 4.1.1q (the wrong file has no proof)
     assert results["output"].startswith("Graded final.ipynb")
     assert "Also graded draft/starter.ipynb: 0 points, not_attempted" in results["output"]
 

@@ -96,15 +96,18 @@ def write(nb: nbformat.NotebookNode, path: Path) -> Path:
     return path
 
 
-def solution(name: str) -> nbformat.NotebookNode:
-    """The starter with every answer replaced by the reference solution."""
+def solution(name: str, proofs: bool = True) -> nbformat.NotebookNode:
+    """The starter with every answer replaced by the reference solution (``proofs=False``:
+    the proof parts left as in the starter, not attempted)."""
     answers = answers_from(HERE / "solutions" / f"{name}.py")
     nb = starter(name)
-    wanted = {k: v for k, v in answers.items() if k in _answer_names(name)}
+    wanted = {k: v for k, v in answers.items() if k in _answer_names(name, proofs)}
     return substitute(nb, wanted)
 
 
-def _answer_names(name: str) -> set[str]:
+def _answer_names(name: str, proofs: bool = True) -> set[str]:
     from gdlab.grading import EXERCISES
+    from gdlab.grading.proof_parts import PROOF_PARTS
 
-    return {p.answer for p in EXERCISES[name].parts}
+    skip = set() if proofs else {answer for _, _, answer, _, _ in PROOF_PARTS}
+    return {p.answer for p in EXERCISES[name].parts} - skip

@@ -35,10 +35,13 @@ import numpy as np
 from gdlab.grading import minibatch_variance, smoothness_bound, steepest_descent, transport
 from gdlab.grading.core import Exercise, Part, Verdict
 from gdlab.grading.judging import judge_part
+from gdlab.grading.proof_parts import with_proofs
 
 EXERCISES: dict[str, Exercise] = {
     ex.name: ex
-    for ex in (steepest_descent.EXERCISE, smoothness_bound.EXERCISE, minibatch_variance.EXERCISE)
+    for ex in with_proofs(  # each exercise's proof parts (gdlab.grading.proof_parts) appended
+        (steepest_descent.EXERCISE, smoothness_bound.EXERCISE, minibatch_variance.EXERCISE)
+    )
 }
 PARTS: dict[str, tuple[Exercise, Part]] = {
     part.id: (ex, part) for ex in EXERCISES.values() for part in ex.parts

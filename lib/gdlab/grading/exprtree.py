@@ -99,6 +99,31 @@ def _is_condition(node) -> bool:
     return isinstance(node, _Boolean) and not isinstance(node, sympy.Expr)
 
 
+# -- the proof notation (gdlab.proofs): its functions, built by the notation's own classes ------
+PROOF_NODES = {
+    "ProofF": 1,
+    "ProofGrad": 1,
+    "ProofHess": 1,
+    "ProofNorm": 1,
+    "ProofDot": 2,
+    "ProofQuad": 2,
+    "ProofIntegral": 2,
+}
+ALLOWED.update(PROOF_NODES)
+
+
+def _proof_node(kind):
+    def build(*args, evaluate=False):
+        from gdlab.proofs import CLASSES  # imported on first use: the judges do not need it
+
+        return CLASSES[kind](*args, evaluate=evaluate)
+
+    return build
+
+
+_BUILD.update({kind: _proof_node(kind) for kind in PROOF_NODES})
+
+
 class ExprError(ValueError):
     """The data does not describe an expression the grader accepts."""
 

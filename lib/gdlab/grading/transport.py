@@ -24,6 +24,7 @@ MAX_ELEMENTS = 200_000  # numbers in one encoded answer
 MAX_NODES = 400  # nodes in one expression tree
 MAX_DEPTH = 40  # nesting of tuples and expression trees
 MAX_TEXT = 300  # characters of an error message or a type name
+MAX_STEPS = 40  # steps of one proof
 
 
 def _short(text) -> str:
@@ -75,6 +76,16 @@ EXPR_NODES = {
     "Or",
     "BooleanTrue",
     "BooleanFalse",
+}
+# The functions of the proof notation (gdlab.proofs), checked again by exprtree.PROOF_NODES.
+EXPR_NODES |= {
+    "ProofF",
+    "ProofGrad",
+    "ProofHess",
+    "ProofNorm",
+    "ProofDot",
+    "ProofQuad",
+    "ProofIntegral",
 }
 
 
@@ -138,6 +149,8 @@ def encode(value, depth: int = 0) -> dict:
         return {"t": "none"}
     if isinstance(value, bool):
         return {"t": "bool", "v": bool(value)}
+    if type(value).__module__ == "gdlab.proofs" and type(value).__name__ == "Proof":
+        return encode_proof(value)
     if type(value).__module__.startswith("sympy"):
         return _encode_sympy(value)
     if isinstance(value, numbers.Real) and not hasattr(value, "shape"):
@@ -185,6 +198,27 @@ def _encode_sympy(value) -> dict:
         return {"t": "expr", "v": encode_expr(value)}
     except Exception as error:
         return {"t": "other", "type": _short(error)}
+
+
+def encode_proof(proof) -> dict:
+    """A proof (:class:`gdlab.proofs.Proof`) as plain data: its goal and its steps, each step's
+    expression a tree and each cited fact its name and the trees of the points it is cited at::
+
+        {"t": "proof", "goal": [lhs, rel, rhs], "steps": [[rel, expr, [[fact, [point, ...]]]]]}
+    """
+    try:
+        lhs, rel, rhs = proof.goal
+        steps = []
+        for step in list(proof.steps)[: MAX_STEPS + 1]:
+            by = [
+                [_short(fact.name)[:40], [encode_expr(a) for a in list(fact.args)[:4]]]
+                for fact in list(step.by)[:8]
+            ]
+            steps.append([_short(step.rel)[:2], encode_expr(step.expr), by])
+        goal = [encode_expr(lhs), _short(rel)[:2], encode_expr(rhs)]
+        return {"t": "proof", "goal": goal, "steps": steps}
+    except Exception as error:
+        return {"t": "other", "type": _short(f"a proof that cannot be sent: {error}")}
 
 
 # -- inputs the grader sends --------------------------------------------------------------------
