@@ -205,3 +205,15 @@ def test_estimator_sd_matches_a_simulation():
         sq = np.sum((G[rows].mean(axis=1) - G.mean(axis=0)) ** 2, axis=1)
         assert abs(sq.mean() / (gamma1_sq(G) / B) - 1) < 0.02, B
         assert abs(sq.std() / estimator_sd(G, B) - 1) < 0.03, B
+
+
+@pytest.mark.parametrize("name", ["steepest_descent", "smoothness_bound", "minibatch_variance"])
+def test_check_all_is_the_last_code_cell_after_every_part(name):
+    """check_all() re-checks final values, so it must come after every answer's cell: the proof
+    parts appended to the pages once followed it, and it then graded them as not attempted."""
+    cells = [c.source for c in fx.starter(name).cells if c.cell_type == "code"]
+    assert "check_all()" in cells[-1] and not any("check_all()" in c for c in cells[:-1])
+    checked = {
+        p.id for p in EXERCISES[name].parts if any(f'check("{p.id}"' in c for c in cells[:-1])
+    }
+    assert checked == {p.id for p in EXERCISES[name].parts}
