@@ -457,3 +457,47 @@ def test_check_leaves_the_global_random_generators_as_they_were(capsys):
     check("4.6.3a", namespace["minibatch_grad"])
     assert "pass" in capsys.readouterr().out
     assert (random.random(), np.random.random()) == expected  # noqa: NPY002
+
+
+def test_a_fallback_to_the_plain_sandbox_is_said_with_its_reason(monkeypatch):
+    """Without bwrap the grader runs kernels in the weaker plain sandbox; it must say so and
+    why, not fall back silently (the instructor guide lists what plain cannot guarantee)."""
+    from gdlab.grading import sandbox
+
+    monkeypatch.delenv("GDLAB_SANDBOX", raising=False)
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    mode, why = sandbox.sandbox_choice()
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        assert (mode, why) == (
+            "plain",
+            "bwrap was not found (Debian package bubblewrap; make system-deps)",
+        )
+    else:
+        assert mode == "plain" and why
+    monkeypatch.setenv("GDLAB_SANDBOX", "plain")
+    assert sandbox.sandbox_choice() == ("plain", "GDLAB_SANDBOX=plain was set")
+
+
+def test_the_grade_cli_warns_when_it_grades_in_plain(tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "empty.ipynb").write_text("{}")
+    env = dict(os.environ, GDLAB_SANDBOX="plain")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gdlab.grading",
+            "grade",
+            str(folder),
+            "--out",
+            str(tmp_path / "g.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "sandbox: plain" in run.stderr
+    assert "warning: graded in the plain sandbox because GDLAB_SANDBOX=plain was set" in run.stderr

@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from gdlab.grading.batch import grade_folder, output_paths, student_id, submissions
-    from gdlab.grading.sandbox import sandbox_mode
+    from gdlab.grading.sandbox import sandbox_choice
 
     problem = check_grade_paths(args.submissions, args.out, args.overwrite)
     if problem:
@@ -267,7 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     for same in sorted({i for i in ids if ids.count(i) > 1}):
         names = ", ".join(f.name for f, i in zip(files, ids, strict=True) if i == same)
         print(f"note: {names} share the student id {same!r}; each gets its row", file=sys.stderr)
-    print(f"sandbox: {sandbox_mode()}; limits: {asdict(limits)}", file=sys.stderr)
+    mode, why = sandbox_choice()
+    print(f"sandbox: {mode}; limits: {asdict(limits)}", file=sys.stderr)
+    if why:
+        print(
+            f"warning: graded in the plain sandbox because {why}; see the instructor guide for "
+            "what it cannot guarantee",
+            file=sys.stderr,
+        )
 
     def show(o):
         print(

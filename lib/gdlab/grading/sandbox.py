@@ -114,19 +114,38 @@ def _bwrap_probe_command(bwrap: str) -> list[str]:
 @functools.cache
 def sandbox_mode() -> str:
     """``bwrap`` where this process can build that sandbox, else ``plain``."""
+    return sandbox_choice()[0]
+
+
+def sandbox_choice() -> tuple[str, str]:
+    """The sandbox mode and why: ``("bwrap", "")`` or ``("plain", reason)``.
+
+    The reason says what is missing for the allow-list sandbox, so that an instructor whose
+    machine lacks it is told (the grade CLI prints it) rather than graded in ``plain`` unawares.
+    """
     if os.environ.get("GDLAB_SANDBOX") == "plain":
-        return "plain"
+        return "plain", "GDLAB_SANDBOX=plain was set"
     bwrap = shutil.which("bwrap")
-    if not sys.platform.startswith("linux") or os.geteuid() != 0 or bwrap is None:
-        return "plain"
+    if not sys.platform.startswith("linux"):
+        return "plain", f"bubblewrap needs Linux, this is {sys.platform}"
+    if os.geteuid() != 0:
+        return "plain", "the bwrap sandbox is built as root (to give each kernel its own uid)"
+    if bwrap is None:
+        return "plain", "bwrap was not found (Debian package bubblewrap; make system-deps)"
     command = [*_bwrap_probe_command(bwrap), "--proc", "/proc", "--dev", "/dev"]
     command += ["--tmpfs", "/tmp", *_system_links(), "--", "/usr/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return "plain", f"bwrap could not start ({error})"
+    if probe.returncode != 0:
+        said = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        return "plain", f"bwrap failed here (no user namespaces?): {said[0]}"
+    try:
         seccomp_filter()  # libseccomp and pyseccomp are there
-    except (OSError, subprocess.TimeoutExpired, ImportError, RuntimeError):
-        return "plain"
-    return "bwrap" if probe.returncode == 0 else "plain"
+    except (ImportError, OSError, RuntimeError) as error:
+        return "plain", f"the seccomp filter cannot be built (libseccomp2, pyseccomp): {error}"
+    return "bwrap", ""
 
 
 def _system_links() -> list[str]:
