@@ -1,0 +1,255 @@
+"""Mutation score of gdlab's optimizers, rates, schedules, curvature tools and exercise judges.
+
+    .venv/bin/python tools/mutation.py                  # every group (make mutation)
+    .venv/bin/python tools/mutation.py rates schedules  # some groups
+    .venv/bin/python tools/mutation.py --report-only    # re-print the last results
+
+mutmut (pinned in requirements-mutation.txt) makes single-change mutants of every function in a
+module (an operator, a constant, a keyword argument, a string) and runs, for each mutant, the
+tests that call the mutated function, stopping at the first failure. Each group below is run
+in a work folder of its own, ``.mutation/<group>/``, holding a copy of ``lib/gdlab`` (as
+``src/gdlab``, where mutmut puts its mutated copy first on ``sys.path``), the tests, and a
+``pyproject.toml`` whose ``[tool.mutmut]`` section mutates only the group's modules and selects
+only the group's test files: a module's mutants meet only the tests written for it, so a score
+is not inflated by a page test that happens to call the function, and the run stays practical
+on 2 cores.
+
+The score of a module is killed / (mutants - equivalent), where killed counts mutants that a
+test failed on (a timeout or a crash counts as killed: the bug would not go unnoticed), and
+"equivalent" counts mutants listed in EQUIVALENT below with the reason no test can tell them
+from the original. An equivalent entry names the mutant and a fragment of its changed line; if
+the code moves so that the name points at another change, the entry is reported as stale and
+the mutant counts as surviving. Every surviving mutant is printed with its diff.
+
+Exit status: 0 when every module reaches TARGET, 1 otherwise (2 if mutmut itself failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".mutation"
+TARGET = 0.90
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+# group -> (modules under lib/, test files run against their mutants)
+GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "optim": (
+        ("gdlab/optim.py",),
+        (
+            "tests/test_optim.py",
+            "tests/test_optim_delayed_adagrad.py",
+            "tests/test_momentum.py",
+            "tests/test_bad_input.py",
+            "tests/test_optim_mutation.py",
+            "tests/test_argument_names.py",
+        ),
+    ),
+    "rates": (
+        ("gdlab/rates.py",),
+        ("tests/test_rates.py", "tests/test_bad_input.py", "tests/test_argument_names.py"),
+    ),
+    "schedules": (
+        ("gdlab/schedules.py",),
+        ("tests/test_schedules.py", "tests/test_bad_input.py", "tests/test_argument_names.py"),
+    ),
+    "curvature": (
+        ("gdlab/curvature.py",),
+        ("tests/test_curvature.py", "tests/test_bad_input.py", "tests/test_argument_names.py"),
+    ),
+    "judges": (
+        (
+            "gdlab/grading/steepest_descent.py",
+            "gdlab/grading/smoothness_bound.py",
+            "gdlab/grading/minibatch_variance.py",
+            "gdlab/grading/judging.py",
+        ),
+        ("tests/test_grading.py", "tests/test_judges_mutation.py"),
+    ),
+}
+
+# Mutants that no test can tell from the original, by mutmut's name, with a fragment of the
+# mutated line (checked against the diff) and the reason.
+EQUIVALENT: dict[str, tuple[str, str]] = {}
+
+DETECTED = {"killed", "timeout", "segfault"}
+
+
+def _status(exit_code) -> str:
+    from mutmut.stats import status_by_exit_code
+
+    return status_by_exit_code[exit_code]
+
+
+def prepare(group: str) -> Path:
+    """A fresh work folder for ``group``: the library, the tests and the mutmut settings."""
+    modules, tests = GROUPS[group]
+    folder = WORK / group
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "src").mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "lib" / "gdlab", folder / "src" / "gdlab", ignore=ignore)
+    shutil.copytree(
+        ROOT / "tests", folder / "tests", ignore=shutil.ignore_patterns("browser", "__pycache__")
+    )
+    present = [t for t in tests if (ROOT / t).exists()]
+    settings = [
+        "[tool.pytest.ini_options]",
+        'testpaths = ["tests"]',
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["src/"]',
+        f"only_mutate = {json.dumps(['src/' + m for m in modules])}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(present)}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+        "",
+    ]
+    (folder / "pyproject.toml").write_text("\n".join(settings))
+    return folder
+
+
+def run_group(group: str, jobs: int) -> float:
+    """Run mutmut on ``group``; its log goes to ``.mutation/<group>.log``. Returns seconds."""
+    folder = prepare(group)
+    log = WORK / f"{group}.log"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    started = time.perf_counter()
+    with open(log, "w") as out:
+        code = subprocess.call(
+            [str(MUTMUT), "run", "--max-children", str(jobs)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    seconds = time.perf_counter() - started
+    (folder / "seconds").write_text(f"{seconds:.1f}\n")
+    if code != 0:
+        print(f"mutmut failed on {group} (exit {code}); see {log}", file=sys.stderr)
+        sys.exit(2)
+    return seconds
+
+
+def _changed_lines(diff: str) -> str:
+    lines = diff.splitlines()
+    return "\n".join(
+        line for line in lines if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    )
+
+
+def collect(group: str) -> list[dict]:
+    """Per module of ``group``: counts, and the surviving mutants with their diffs."""
+    from mutmut.configuration import reset_config
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    modules, _ = GROUPS[group]
+    folder = WORK / group
+    here = os.getcwd()
+    os.chdir(folder)
+    reset_config()
+    try:
+        report = []
+        for module in modules:
+            meta = folder / "mutants" / "src" / (module + ".meta")
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            counts: dict[str, int] = {}
+            survivors, equivalent, stale = [], [], []
+            for name, code in codes.items():
+                status = _status(code)
+                if status in DETECTED:
+                    counts["killed"] = counts.get("killed", 0) + 1
+                    continue
+                diff = _changed_lines(get_diff_for_mutant(name, path=Path("src") / module))
+                if name in EQUIVALENT:
+                    fragment, reason = EQUIVALENT[name]
+                    if fragment in diff:
+                        equivalent.append((name, diff, reason))
+                        continue
+                    stale.append(name)
+                counts[status] = counts.get(status, 0) + 1
+                survivors.append((name, status, diff))
+            report.append(
+                dict(
+                    module=module[:-3].replace("/", "."),
+                    total=len(codes),
+                    counts=counts,
+                    survivors=survivors,
+                    equivalent=equivalent,
+                    stale=stale,
+                )
+            )
+        return report
+    finally:
+        os.chdir(here)
+        reset_config()
+
+
+def score(entry: dict) -> float:
+    judged = entry["total"] - len(entry["equivalent"])
+    return entry["counts"].get("killed", 0) / judged if judged else 1.0
+
+
+def print_report(entries: list[dict], seconds: dict[str, float]) -> bool:
+    print("\n== Surviving mutants")
+    for entry in entries:
+        for name, status, diff in entry["survivors"]:
+            print(f"\n{name} ({status})")
+            print(diff)
+    print("\n== Equivalent mutants (not counted)")
+    for entry in entries:
+        for name, diff, reason in entry["equivalent"]:
+            print(f"\n{name}\n{diff}\n  equivalent: {reason}")
+        for name in entry["stale"]:
+            print(f"\n{name}: listed as equivalent, but its diff has changed (counted as survived)")
+    print("\n== Mutation score per module (killed / (mutants - equivalent); target 90%)")
+    header = f"{'module':<36}{'mutants':>8}{'killed':>8}{'equiv':>7}{'survived':>9}{'score':>8}"
+    print(header)
+    ok = True
+    for entry in entries:
+        survived = len(entry["survivors"])
+        value = score(entry)
+        ok &= value >= TARGET
+        print(
+            f"{entry['module']:<36}{entry['total']:>8}{entry['counts'].get('killed', 0):>8}"
+            f"{len(entry['equivalent']):>7}{survived:>9}{value:>8.1%}"
+        )
+    if seconds:
+        parts = ", ".join(f"{g} {s:.0f} s" for g, s in seconds.items())
+        print(f"run time: {parts}; total {sum(seconds.values()):.0f} s")
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help=f"some of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    groups = args.groups or list(GROUPS)
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    WORK.mkdir(exist_ok=True)
+    seconds = {}
+    for group in groups:
+        if not args.report_only:
+            print(f"mutmut: {group} ...", flush=True)
+            seconds[group] = run_group(group, args.jobs)
+        else:
+            recorded = WORK / group / "seconds"
+            if recorded.exists():
+                seconds[group] = float(recorded.read_text())
+    entries = [entry for group in groups for entry in collect(group)]
+    return 0 if print_report(entries, seconds) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
