@@ -277,6 +277,22 @@ def test_singular_error_does_not_count_a_step():
     assert newton.t == 0
 
 
+@pytest.mark.parametrize("ratio", [0.5e-12, 0.99e-12, 1.01e-12, 2e-12])
+def test_newton_singularity_threshold_is_1e_12_on_both_sides(ratio):
+    """Pins Newton.singular_tol = 1e-12: diag(1, r) raises for r just below, steps just above.
+
+    With w on the small eigenvector, ||g|| / ||H^{-1} g|| is r exactly and the largest
+    |eigenvalue| (1) is the largest diagonal entry, so the estimated ratio is r itself.
+    """
+    problem = Quadratic(np.diag([1.0, ratio]), [0.0, 0.0])
+    w = np.array([0.0, 1.0])
+    if ratio < 1e-12:
+        with pytest.raises(optim.SingularHessianError, match=f"at most {ratio:.1e} times"):
+            optim.Newton().step(w, problem)
+    else:
+        np.testing.assert_allclose(optim.Newton().step(w, problem), [0.0, 0.0], atol=1e-12)
+
+
 def test_newton_on_indefinite_quadratic_goes_to_the_saddle_uphill():
     problem = Quadratic(np.diag([2.0, -1.0]), [0.0, 0.0])  # saddle at 0
     w0 = np.array([0.0, 1.0])  # on the negative-curvature axis
@@ -429,6 +445,42 @@ def test_lion_matches_reference_with_weight_decay():
         m = beta2 * m + (1 - beta2) * g
         w = w - lr * (u + lam * w)
         np.testing.assert_allclose(trace.iterates[t], w, rtol=1e-13)
+
+
+def lion_reference(w0, steps, lr, beta1, beta2, momentum_decay=None):
+    """Lion written out (Section 4.5); ``momentum_decay`` replaces beta2 in the m update."""
+    decay = beta2 if momentum_decay is None else momentum_decay
+    w, m = np.array(w0, dtype=float), np.zeros(len(w0))
+    iterates, disagree = [w.copy()], []
+    for _ in range(steps):
+        g = QUAD.grad(w)
+        u = np.sign(beta1 * m + (1 - beta1) * g)  # u_t
+        disagree.append(bool(np.any(u != np.sign(g))))
+        m = decay * m + (1 - decay) * g  # m_t
+        w = w - lr * u
+        iterates.append(w.copy())
+    return np.array(iterates), np.array(disagree)
+
+
+def test_lion_near_its_minimiser_follows_the_momentum_not_the_gradient_sign():
+    """Pins Lion's m_t = beta2 m_{t-1} + (1 - beta2) g_t and u_t = sign(beta1 m + (1-beta1) g).
+
+    Started 0.7 from w*, the run overshoots: within 0.25 of w* the momentum outweighs the
+    gradient and u_t != sign(g_t) at several steps, so beta1, beta2 and m all matter (far from
+    w*, as in the tests above, plain sign descent would pass). The reference with beta1 in the
+    momentum update, a one-word slip, moves differently by more than a step.
+    """
+    lr, beta1, beta2, steps = 0.05, 0.9, 0.99, 100
+    w0 = W_STAR + np.array([0.5, -0.5])
+    trace = optim.run(optim.Lion(lr, beta1=beta1, beta2=beta2), QUAD, w0, steps)
+    expected, disagree = lion_reference(w0, steps, lr, beta1, beta2)
+    np.testing.assert_allclose(trace.iterates, expected, rtol=0, atol=1e-12)
+    near = np.linalg.norm(expected[:-1] - W_STAR, axis=1) < 0.25
+    assert np.sum(disagree & near) >= 3
+    slipped, _ = lion_reference(w0, steps, lr, beta1, beta2, momentum_decay=beta1)
+    assert np.max(np.abs(trace.iterates - slipped)) > lr
+    sign_descent, _ = lion_reference(w0, steps, lr, 0.0, beta2)  # u_t = sign(g_t)
+    assert np.max(np.abs(trace.iterates - sign_descent)) > lr
 
 
 # -- run, schedules, divergence ------------------------------------------------------------------
