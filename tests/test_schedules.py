@@ -144,3 +144,15 @@ def test_repr():
         "WarmupCosine(lr_max=1.0, T=50, warmup=5, lr_min=0.0)"
     )
     assert repr(schedules.Constant(0.5)) == "Constant(lr=0.5)"
+
+
+def test_boundary_parameters_are_accepted():
+    """Pins the closed ends of the parameter ranges: drop = 1 (no decay), lr_min = lr_max
+    (a flat cosine) and warmup = T are valid, each giving the schedule its formula says."""
+    t = np.arange(1, 13)
+    np.testing.assert_array_equal(schedules.StepDecay(0.5, drop=1.0, every=3)(t), 0.5)
+    np.testing.assert_allclose(schedules.Cosine(0.3, T=10, lr_min=0.3)(t), 0.3, rtol=1e-15)
+    flat = schedules.WarmupCosine(0.3, T=10, warmup=2, lr_min=0.3)(t)
+    np.testing.assert_allclose(flat, [0.15] + [0.3] * 11, rtol=1e-15)
+    full_warmup = schedules.WarmupCosine(2.0, T=10, warmup=10, lr_min=0.5)(t)
+    np.testing.assert_allclose(full_warmup, [0.2 * k for k in range(1, 11)] + [0.5, 0.5])
