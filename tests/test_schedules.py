@@ -156,3 +156,12 @@ def test_boundary_parameters_are_accepted():
     np.testing.assert_allclose(flat, [0.15] + [0.3] * 11, rtol=1e-15)
     full_warmup = schedules.WarmupCosine(2.0, T=10, warmup=10, lr_min=0.5)(t)
     np.testing.assert_allclose(full_warmup, [0.2 * k for k in range(1, 11)] + [0.5, 0.5])
+
+
+def test_warmup_peak_is_exactly_lr_max():
+    """Pins the warm-up branch at t = warmup (``t <= warmup``): the peak is lr_max bit for bit.
+    For these values the cosine branch would give lr_max - 1 ulp there (0.9061385527067805)."""
+    lr_max, lr_min, warmup = 0.9061385527067806, 0.38301318686369706, 27
+    schedule = schedules.WarmupCosine(lr_max, T=60, warmup=warmup, lr_min=lr_min)
+    assert schedule(warmup) == lr_max
+    assert schedule(np.array([warmup]))[0] == lr_max
