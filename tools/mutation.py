@@ -160,6 +160,40 @@ _EQUIVALENT_BY_REASON: dict[str, dict[str, str]] = {
         "gdlab.optim.xǁLionǁ_step__mutmut_18": '"XXscratchXX"',
         "gdlab.optim.xǁLionǁ_step__mutmut_19": '"SCRATCH"',
     },
+    "Lanczos: the extra row of Q is never written or read; theta, s and k are set by the "
+    "first pass of the loop (max_iter >= 1) before any read; a third re-orthogonalisation pass "
+    "finds nothing left to remove": {
+        "gdlab.curvature.x_lanczos__mutmut_49": "max_iter + 2",
+        "gdlab.curvature.x_lanczos__mutmut_60": "theta, s, residual = 1.0",
+        "gdlab.curvature.x_lanczos__mutmut_62": "np.ones(2)",
+        "gdlab.curvature.x_lanczos__mutmut_63": "k = None",
+        "gdlab.curvature.x_lanczos__mutmut_64": "k = 1",
+        "gdlab.curvature.x_lanczos__mutmut_81": "range(3)",
+        "gdlab.curvature.x_power_iteration__mutmut_38": "rayleigh, residual, n_matvecs = 1.0",
+    },
+    "np.linalg.eigh reads only the lower triangle of T, so the sign of the upper "
+    "off-diagonal never reaches the eigenvalues": {
+        "gdlab.curvature.x_lanczos__mutmut_89": "np.diag(alpha) - np.diag(beta, 1)",
+    },
+    "w has already been checked to have length problem.dim, so w.shape[0] is the dim the "
+    "lookup would find": {
+        "gdlab.curvature.x_hvp_operator__mutmut_38": 'getattr(None, "dim", w.shape[0])',
+        "gdlab.curvature.x_hvp_operator__mutmut_44": '"XXdimXX"',
+        "gdlab.curvature.x_hvp_operator__mutmut_45": '"DIM"',
+    },
+    "the array is converted to float64 by the next step anyway (_checks.vector, or the "
+    "float arithmetic of the difference quotient; eigenvalues are Python floats)": {
+        "gdlab.curvature.x_hessian_vector_product__mutmut_8": "w = np.asarray(w, dtype=None)",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_10": "w = np.asarray(w, )",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_102": "dtype=None",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_104": "v), )",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_110": "dtype=None",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_112": "v), )",
+        "gdlab.curvature.x_curvature_along_path__mutmut_9": "dtype=None",
+        "gdlab.curvature.x_curvature_along_path__mutmut_11": "np.asarray(iterates, )",
+        "gdlab.curvature.x_curvature_along_path__mutmut_88": "np.array(values, dtype=None)",
+        "gdlab.curvature.x_curvature_along_path__mutmut_90": "np.array(values, )",
+    },
     "the tuple removed is _checks.problem's default, the same three names": {
         "gdlab.optim.x_run__mutmut_8": '_checks.problem("problem", problem, )',
     },
