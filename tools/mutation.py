@@ -224,6 +224,7 @@ def prepare(group: str) -> Path:
     shutil.copytree(
         ROOT / "tests", folder / "tests", ignore=shutil.ignore_patterns("browser", "__pycache__")
     )
+    shutil.copytree(ROOT / "exercises", folder / "exercises", ignore=ignore)  # the starters
     present = [t for t in tests if (ROOT / t).exists()]
     settings = [
         "[tool.pytest.ini_options]",
@@ -233,6 +234,7 @@ def prepare(group: str) -> Path:
         'source_paths = ["src/"]',
         f"only_mutate = {json.dumps(['src/' + m for m in modules])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(present)}",
+        'also_copy = ["exercises/"]',  # tests/grading reads the exercise notebooks
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
         "",
     ]
