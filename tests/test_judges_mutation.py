@@ -467,3 +467,148 @@ def test_judge_part_time_limit(monkeypatch):
     thread.start()
     thread.join()
     assert off_main[0].status == "pass"
+
+
+# -- what every judge shares: one output per case, answers named in the messages ---------------
+
+FUNCTION_PARTS = [p for p, (_, part) in PARTS.items() if part.kind == "function"]
+
+
+RIGHT = {
+    "4.1.1a": l2_step,
+    "4.1.1c": linf_step,
+    "4.1.1d": l1_step,
+    "4.1.3a": lambda A: np.max(np.abs(np.linalg.eigvalsh(A))),
+    "4.1.3c": lambda X: np.linalg.eigvalsh(X.T @ X)[-1] / (4 * len(X)),
+    "4.1.3d": gap,
+    "4.1.3e": lambda L: (2 * np.sqrt(L), 0.0),
+    "4.6.3a": minibatch,
+}
+
+
+@pytest.mark.parametrize("part_id", list(RIGHT))
+def test_judges_refuse_a_different_number_of_outputs(part_id):
+    """Pins zip(..., strict=True) in every judge with several cases: right outputs for all
+    cases but the last are an error (judge_part reports it as incomplete before), never a
+    silent pass on the cases given."""
+    _, part = PARTS[part_id]
+    cases = part.cases(np.random.default_rng(0))
+    outputs = [transport.call_case(RIGHT[part_id], case) for case in cases]
+    part.judge(cases, outputs)
+    with pytest.raises(ValueError, match="zip"):
+        part.judge(cases, outputs[:-1])
+
+
+@pytest.mark.parametrize(
+    ("part_id", "answer", "start"),
+    [
+        ("4.1.1a", lambda g, eps: "a step", "the step for g = "),
+        ("4.1.1e", "ten", "the factor should be a number"),
+        ("4.1.3a", lambda A: "L", "L should be a number"),
+        ("4.1.3b", "L", "L_page should be a number"),
+        ("4.1.3c", lambda X: "L", "L should be a number"),
+        ("4.1.3d", lambda *a: "gap", "the gap should be a number"),
+        ("4.1.3e", lambda L: ("w", 0.0), "w should be a number"),
+        ("4.1.3e", lambda L: (0.0, "w_t"), "w_t should be a number"),
+        ("4.1.3e", lambda L: "pair", "the answer for L = "),
+        ("4.6.3a", lambda G, B, rng, replace=True: "g", "the mini-batch gradient for B = 4"),
+        ("4.6.3c", lambda G, batches, rng: "curve", "variance_curve's result should be a tuple"),
+        ("4.6.3c", lambda G, batches, rng: ([1.0], -1.0), "the variances should have shape"),
+        ("4.6.3c", lambda G, batches, rng: (np.ones(6), "s"), "the slope should be a number"),
+    ],
+)
+def test_judge_messages_name_the_answer(part_id, answer, start):
+    """Pins the name each judge gives a malformed answer at the start of its message."""
+    message = judge(part_id, answer)
+    assert message is not None and message.startswith(start), message
+
+
+def gap_case(spec, L, w, w_t):
+    args = [{"value_of": spec}, {"grad_of": spec}, L, {"array": w}, {"array": w_t}]
+    return {"args": args}
+
+
+def test_gap_judge_tolerances():
+    """Pins 4.1.3d's tolerance, rtol 1e-7 with atol 1e-9: 1e-8 relative off passes; at w = w_t
+    (gap exactly 0) an answer 5e-9 off fails and 5e-10 off passes."""
+    assert judge("4.1.3d", lambda *a: gap(*a) * (1 + 1e-8)) is None
+    _, part = PARTS["4.1.3d"]
+    cases = [gap_case(["quartic"], 2.0, [0.5, 1.0, -1.0], [0.5, 1.0, -1.0])]
+    part.judge(cases, [transport.encode(5e-10)])
+    with pytest.raises(Fail, match="is a different number"):
+        part.judge(cases, [transport.encode(5e-9)])
+    part.judge(cases, [transport.encode(0.0)])
+
+
+def test_judge_messages_show_the_case():
+    """Pins the case shown with a failure: the gap judge names f, w and w_t; the counter judge
+    names L and the pair; the quadratic judge the eigenvalues of A."""
+    _, part = PARTS["4.1.3d"]
+    cases = [gap_case(["quartic"], 2.0, [0.5, 1.0, -1.0], [0.25, 0.0, 2.0])]
+    with pytest.raises(Fail) as info:
+        part.judge(cases, [transport.encode(123.0)])
+    assert str(info.value).startswith("for f = quartic, L = 2, w = [ 0.5 1. -1. ], w_t = [0.25")
+    message = judge("4.1.3e", lambda L: (0.0, 0.5))
+    assert message.startswith("for L = ") and "(4.9) holds at w = 0, w_t = 0.5" in message
+    message = judge("4.1.3e", lambda L: (1e101, 0.0))
+    assert message.startswith("for L = ") and "the pair [1.e+101 0.e+000]" in message
+    message = judge("4.1.3a", lambda A: 0.0)
+    assert message.startswith("for A with eigenvalues [")
+
+
+def test_counterexample_judge_is_exact_at_the_boundary_and_the_size_limit():
+    """Pins the 1e100 size limit (1e100 itself is accepted) and that a pair where (4.9) holds,
+    also with equality (w = w_t: gap 0), fails."""
+    _, part = PARTS["4.1.3e"]
+    part.judge([{"args": [2.0]}], [transport.encode((1e100, 0.0))])
+    with pytest.raises(Fail, match="holds"):
+        part.judge([{"args": [2.5]}], [transport.encode((1.0, 0.0))])  # 1.25 - 1 > 0: holds
+    with pytest.raises(Fail, match="holds"):
+        part.judge([{"args": [1.0]}], [transport.encode((0.5, 0.5))])  # w = w_t: gap 0
+
+
+def test_quartic_gap_is_the_right_side_of_4_9_minus_f():
+    """Pins quartic_gap(L, w, w_t) = w_t^4 + 4 w_t^3 (w - w_t) + L/2 (w - w_t)^2 - w^4 exactly."""
+    from fractions import Fraction
+
+    from gdlab.grading.smoothness_bound import quartic_gap
+
+    for L, w, wt in ((3, 2, 1), (Fraction(1, 3), Fraction(-5, 2), Fraction(7, 4)), (10, 0, 3)):
+        L, w, wt = Fraction(L), Fraction(w), Fraction(wt)
+        assert quartic_gap(L, w, wt) == wt**4 + 4 * wt**3 * (w - wt) + L / 2 * (w - wt) ** 2 - w**4
+    assert quartic_gap(Fraction(3), Fraction(2), Fraction(1)) == Fraction(-19, 2)
+
+
+def test_case_generators_follow_their_design():
+    """Pins the cases the judges are fair on: the quadratics are indefinite, the first three
+    (2x2, 4x4, 6x6) with a dominant negative eigenvalue in [-5, -2], then a 3x3 positive
+    dominant one, then diag(1, -7, 3); the others lie in [-1, 1]. Logistic X is 20x2, 35x4,
+    50x3. The gap cases: quadratic, logistic, quartic twice each, in R^3, L in [0.5, 6]. The
+    counterexample's L: one per decade range [0.1, 1), [10, 100), [1e3, 1e4), [1e6, 1e7)."""
+    rng = np.random.default_rng(11)
+    _, quadratic = PARTS["4.1.3a"]
+    cases = quadratic.cases(rng)
+    eigs = [np.linalg.eigvalsh(np.array(c["args"][0]["array"])) for c in cases]
+    assert [len(e) for e in eigs] == [2, 4, 6, 3, 3]
+    for e in eigs[:3]:
+        assert -5 <= e[0] <= -2 and np.all(np.abs(e[1:]) <= 1)
+    assert all(e[1:].min() < e[1:].max() for e in eigs[1:3])  # drawn, not all equal
+    assert 2 <= eigs[3][-1] <= 5 and np.all(np.abs(eigs[3][:-1]) <= 1)
+    np.testing.assert_allclose(eigs[4], [-7.0, 1.0, 3.0])
+    assert any(np.any(e[1:] < 0) for e in eigs[:3]) and any(np.any(e[1:] > 0) for e in eigs[:3])
+    _, logistic = PARTS["4.1.3c"]
+    shapes = [np.array(c["args"][0]["array"]).shape for c in logistic.cases(rng)]
+    assert shapes == [(20, 2), (35, 4), (50, 3)]
+    _, gaps = PARTS["4.1.3d"]
+    cases = gaps.cases(rng)
+    assert [c["args"][0]["value_of"][0] for c in cases] == ["quadratic"] * 2 + ["logistic"] * 2 + [
+        "quartic"
+    ] * 2
+    assert all(0.5 <= c["args"][2] <= 6.0 and len(c["args"][3]["array"]) == 3 for c in cases)
+    assert len(cases[2]["args"][0]["value_of"][1]) == 30  # 30 logistic examples
+    quad = np.linalg.eigvalsh(np.array(cases[0]["args"][0]["value_of"][1]))
+    assert -5 <= quad[0] <= -2
+    _, counter = PARTS["4.1.3e"]
+    Ls = [c["args"][0] for c in counter.cases(rng)]
+    for L, low in zip(Ls, (0.1, 10.0, 1e3, 1e6), strict=True):
+        assert low <= L < 10 * low
