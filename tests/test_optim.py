@@ -796,8 +796,9 @@ class ScaledBufferQuadratic:
 
 @pytest.mark.parametrize(
     "optimizer",
-    [o for o in every_optimizer() if not isinstance(o, optim.Newton)],
-    ids=IDS[:3] + IDS[4:],
+    [o for o in every_optimizer() if not isinstance(o, optim.Newton)]
+    + [optim.DelayedAdaGrad(0.1, sigma2=1.0)],
+    ids=[*IDS[:3], *IDS[4:], "DelayedAdaGrad"],
 )
 def test_a_warm_step_into_out_allocates_no_array_of_size_d(optimizer):
     """Pins the module's promise that a step writes into ``out`` and reuses its state and
