@@ -181,8 +181,9 @@ _EQUIVALENT_BY_REASON: dict[str, dict[str, str]] = {
         "gdlab.curvature.x_hvp_operator__mutmut_44": '"XXdimXX"',
         "gdlab.curvature.x_hvp_operator__mutmut_45": '"DIM"',
     },
-    "the array is converted to float64 by the next step anyway (_checks.vector, or the "
-    "float arithmetic of the difference quotient; eigenvalues are Python floats)": {
+    "the array is converted to float64 by the next step anyway (_checks.vector, the float "
+    "arithmetic of the difference quotient, an integer Hessian times the float64 v; "
+    "eigenvalues are Python floats)": {
         "gdlab.curvature.x_hessian_vector_product__mutmut_8": "w = np.asarray(w, dtype=None)",
         "gdlab.curvature.x_hessian_vector_product__mutmut_10": "w = np.asarray(w, )",
         "gdlab.curvature.x_hessian_vector_product__mutmut_102": "dtype=None",
@@ -191,6 +192,8 @@ _EQUIVALENT_BY_REASON: dict[str, dict[str, str]] = {
         "gdlab.curvature.x_hessian_vector_product__mutmut_112": "v), )",
         "gdlab.curvature.x_curvature_along_path__mutmut_9": "dtype=None",
         "gdlab.curvature.x_curvature_along_path__mutmut_11": "np.asarray(iterates, )",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_69": "hess(w), dtype=None) @ v",
+        "gdlab.curvature.x_hessian_vector_product__mutmut_71": "hess(w), ) @ v",
         "gdlab.curvature.x_curvature_along_path__mutmut_88": "np.array(values, dtype=None)",
         "gdlab.curvature.x_curvature_along_path__mutmut_90": "np.array(values, )",
     },
