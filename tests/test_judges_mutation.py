@@ -21,7 +21,7 @@ import sympy as sp
 
 from gdlab.grading import PARTS, transport
 from gdlab.grading import judging as judging_module
-from gdlab.grading.core import Fail, Part
+from gdlab.grading.core import Fail, Part, Verdict
 from gdlab.grading.judging import judge_part, not_attempted_reason
 
 
@@ -612,3 +612,17 @@ def test_case_generators_follow_their_design():
     Ls = [c["args"][0] for c in counter.cases(rng)]
     for L, low in zip(Ls, (0.1, 10.0, 1e3, 1e6), strict=True):
         assert low <= L < 10 * low
+
+
+def test_judge_part_not_attempted_verdict_and_value_cases():
+    """Pins the whole not-attempted Verdict (part id, status, reason, 0 of the part's points)
+    and that a value part's judge receives the grader's cases."""
+    part = Part("x.2", "answer", "value", "t", "h", accept, lambda rng: [], points=2.5)
+    verdict = judge_part(part, [], {"found": False})
+    assert verdict == Verdict("x.2", "not_attempted", "`answer` is not defined", 0.0, 2.5)
+    seen = []
+    value_part = part_with(lambda c, a: seen.append(c), "value")
+    judge_part(value_part, [{"k": 1}], {"found": True, "value": {"t": "num", "v": 1}})
+    assert seen == [[{"k": 1}]]
+    passed = judge_part(part, [], {"found": True, "value": {"t": "num", "v": 1}})
+    assert (passed.points, passed.max_points) == (2.5, 2.5)
