@@ -626,3 +626,52 @@ def test_judge_part_not_attempted_verdict_and_value_cases():
     assert seen == [[{"k": 1}]]
     passed = judge_part(part, [], {"found": True, "value": {"t": "num", "v": 1}})
     assert (passed.points, passed.max_points) == (2.5, 2.5)
+
+
+def test_judge_part_verdicts_carry_the_part_and_its_points():
+    """Pins every field of each Verdict judge_part returns (part id, status, message, points,
+    max points) for a part worth 2.5 points: pass, a failure, a value given for a function, a
+    crash and a timeout."""
+    import time
+
+    def slow(cases, answers):
+        time.sleep(0.5)
+
+    def crash(cases, answers):
+        raise KeyError("v")
+
+    def part(judge_fn):
+        return Part("x.3", "answer", "function", "t", "h", judge_fn, lambda rng: [{}], 2.5)
+
+    outputs = {"found": True, "outputs": [{"t": "num", "v": 1.0}]}
+    assert judge_part(part(accept), [{}], outputs) == Verdict("x.3", "pass", "", 2.5, 2.5)
+    assert judge_part(part(reject), [{}], outputs) == Verdict("x.3", "fail", "wrong", 0.0, 2.5)
+    crashed = "the answer could not be checked (KeyError)"
+    assert judge_part(part(crash), [{}], outputs) == Verdict("x.3", "fail", crashed, 0.0, 2.5)
+    value = {"found": True, "callable": False, "value": {"t": "num", "v": 3}}
+    message = "`answer` should be a function, but it is the number 3"
+    assert judge_part(part(accept), [{}], value) == Verdict("x.3", "fail", message, 0.0, 2.5)
+    unknown = judge_part(part(accept), [{}], {"found": True, "callable": False})
+    assert unknown.message == "`answer` should be a function, but it is something else"
+    saved = judging_module.JUDGE_SECONDS
+    judging_module.JUDGE_SECONDS = 0.05
+    try:
+        costly = "the answer is too costly to check"
+        assert judge_part(part(slow), [{}], outputs) == Verdict("x.3", "fail", costly, 0.0, 2.5)
+    finally:
+        judging_module.JUDGE_SECONDS = saved
+
+
+def test_sampler_and_iteration_messages_say_which_case():
+    """Pins the case named in 4.6.3a's messages (B and with/without replacement) and 4.6.3d's
+    explanation of a wrong growth rate."""
+    message = judge("4.6.3a", lambda G, B, rng, replace=True: minibatch(G, B, rng, True))
+    assert message.startswith("for B = 4 without replacement the variance over 2000 draws")
+    message = judge("4.6.3a", lambda G, B, rng, replace=True: minibatch(G, B, rng, replace) + 1)
+    assert message.startswith("for B = 4 with replacement the average of many draws")
+    B, e = sp.symbols("B epsilon", positive=True)
+    message = judge("4.6.3d", 1 / (B * e**4) + 1 / e**3)
+    assert message.endswith(
+        "grows differently from the right answer as epsilon -> 0 in some regime of batch "
+        "sizes (think of B = 1 and of very large B)"
+    )
