@@ -675,3 +675,26 @@ def test_sampler_and_iteration_messages_say_which_case():
         "grows differently from the right answer as epsilon -> 0 in some regime of batch "
         "sizes (think of B = 1 and of very large B)"
     )
+
+
+def test_step_cases_follow_their_design():
+    """Pins 4.1.1's cases: gradients in R^2, R^5 (scaled by 1e-6), R^10 (by 1e6), R^7, a tie
+    (3, -3, 1, 0 in some order) and the zero gradient in R^3 with eps = 0.5; eps in [0.01, 3]
+    for the random ones and [0.1, 1] for the tie."""
+    _, part = PARTS["4.1.1a"]
+    for seed in range(3):
+        cases = part.cases(np.random.default_rng(seed))
+        gs = [np.array(c["args"][0]["array"]) for c in cases]
+        eps = [c["args"][1] for c in cases]
+        assert [len(g) for g in gs] == [2, 5, 10, 7, 4, 3]
+        norms = [np.linalg.norm(g) / np.sqrt(len(g)) for g in gs[:4]]
+        assert 0.05 < norms[0] < 5 and 5e-8 < norms[1] < 5e-6 and 5e4 < norms[2] < 5e6
+        assert 0.05 < norms[3] < 5
+        assert all(0.01 <= e <= 3.0 for e in eps[:4]) and 0.1 <= eps[4] <= 1.0
+        assert sorted(gs[4].tolist()) == [-3.0, 0.0, 1.0, 3.0]
+        assert gs[5].tolist() == [0.0, 0.0, 0.0] and eps[5] == 0.5
+
+
+def test_gain_judge_rejects_a_relative_error_of_5e_6():
+    """Pins 4.1.1e's rtol = 1e-6 (numpy's default, 1e-5, would accept 5e-6)."""
+    fails_with("4.1.1e", 10.0 * (1 + 5e-6), "is not right")
