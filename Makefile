@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help setup book pdf test unit lint browser browser-deps system-deps lab notebook bench notebooks clean grade
+.PHONY: help setup book pdf test unit lint browser browser-deps system-deps lab notebook bench notebooks clean grade mutation
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make lab    JupyterLab on the project; MyST pages open as notebooks"
 	@echo "make notebook  Notebook 7 on the project; MyST pages open as notebooks"
 	@echo "make bench  print the benchmark figures (bench/*.py)"
+	@echo "make mutation  mutation score per module and the surviving mutants (slow: about 30 min)"
 	@echo "make notebooks  .ipynb twins of the pages in _build/notebooks (for the Colab buttons)"
 	@echo "make clean  remove the build and the execution cache"
 	@echo "make grade SUBMISSIONS=dir OUT=grades.csv  grade a folder of notebooks (SEED=n to regrade, OVERWRITE=1 to replace OUT)"
@@ -96,6 +97,16 @@ notebook: $(STAMP)
 
 bench: $(STAMP)
 	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+# Mutation testing with mutmut (tools/mutation.py): the score per module of gdlab.optim, rates,
+# schedules, curvature and the exercise judges, and every surviving mutant. Not part of `make test`.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): requirements-mutation.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tools/mutation.py $(MUTATION_GROUPS)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/make_notebooks.py _build/notebooks

@@ -21,11 +21,38 @@ def test_loglog_slope_recovers_exact_power_laws():
         costs.loglog_slope([1.0], [1.0])
 
 
-def test_time_call_returns_the_shortest_run():
-    durations = iter([0.02, 0.0, 0.01])
-    assert costs.time_call(lambda: time.sleep(next(durations)), repeats=3) < 0.01
+class FakeClock:
+    """A stand-in for the time module whose perf_counter advances only when a call "runs"."""
+
+    def __init__(self):
+        self.now, self.readings = 100.0, 0
+
+    def perf_counter(self):
+        self.readings += 1
+        return self.now
+
+    def run_for(self, seconds):
+        self.now += seconds
+
+
+def test_time_call_returns_the_shortest_run(monkeypatch):
+    """Pins time_call to the minimum over ``repeats`` timed calls, on a fake clock: the machine's
+    load cannot change the figures (with real sleeps, a loaded machine stretched the 0 s call
+    past the bound)."""
+    clock = FakeClock()
+    monkeypatch.setattr(costs, "time", clock)
+    durations = iter([0.02, 0.005, 0.01])
+    best = costs.time_call(lambda: clock.run_for(next(durations)), repeats=3)
+    assert best == pytest.approx(0.005, abs=1e-12)
+    assert clock.readings == 6  # one start and one stop reading per call
     with pytest.raises(ValueError, match="callable"):
         costs.time_call(3)
+
+
+def test_time_call_measures_real_time():
+    """Pins that time_call reads a real clock: a 20 ms sleep takes at least 20 ms (load only
+    adds time, so the bound holds on any machine)."""
+    assert costs.time_call(lambda: time.sleep(0.02), repeats=2) >= 0.02
 
 
 def test_peak_allocation_sees_numpy_arrays():

@@ -156,6 +156,63 @@ def test_failures_name_each_violated_condition():
     assert not any("median" in f for f in failures)
 
 
+def edge_run(lr, cross_step, *, start=0.25, plateau=1.0, settle=0.1, zigzag=True, steps=400):
+    """A hand-made run meeting every condition at ``lr``, unless told otherwise.
+
+    The sharpness rises from ``start`` * 2/eta to 2/eta at ``cross_step``, then holds at
+    ``plateau`` * 2/eta; the loss falls from 1 to ``settle`` times its value at the crossing,
+    zig-zagging after it (an increase every other step) if ``zigzag``.
+    """
+    threshold = 2.0 / lr
+    measured = np.arange(0, steps + 1, 10)
+    rise = start + (1.0 - start) * measured / cross_step
+    after = np.where(measured == cross_step, 1.0, plateau)  # crosses, then holds the plateau
+    sharpness = threshold * np.where(measured < cross_step, rise, after)
+    t = np.arange(steps + 1)
+    at_cross = 0.5
+    losses = np.where(
+        t <= cross_step,
+        1.0 - (1.0 - at_cross) * t / cross_step,
+        at_cross * settle ** ((t - cross_step) / (steps - cross_step)),
+    )
+    if zigzag:
+        losses = losses + np.where((t > cross_step) & (t % 2 == 1), 0.02 * losses, 0.0)
+    return SharpnessTrace(lr, losses, measured, sharpness, 0)
+
+
+def failures_of(*runs):
+    return eos_failures(EoSResult(runs, None, {}, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        (dict(start=0.75), "eta = 0.5: initial sharpness ratio 0.750"),
+        (dict(plateau=0.9), "eta = 0.5: median ratio 0.900 outside (0.95, 1.1)"),
+        (dict(plateau=1.2), "eta = 0.5: median ratio 1.200 outside (0.95, 1.1)"),
+        (dict(settle=0.5), "eta = 0.5: final / crossing loss 0.500"),
+        (dict(zigzag=False), "eta = 0.5: only 0 loss increases"),
+        (dict(cross_step=250), "eta = 0.25 crossed at step 200, not after eta = 0.5 (step 250)"),
+    ],
+    ids=["initial", "median-low", "median-high", "loss", "increases", "order"],
+)
+def test_each_eos_condition_fires_alone_on_a_run_built_to_break_it(broken, expected):
+    """Pins every condition of eos_failures: a pair of runs meeting all of them passes, and
+    breaking one condition in the eta = 0.5 run gives exactly that one failure."""
+    fine = edge_run(0.25, cross_step=200)
+    assert failures_of(edge_run(0.5, cross_step=100), fine) == []
+    assert failures_of(edge_run(0.5, **{"cross_step": 100, **broken}), fine) == [expected]
+
+
+def test_a_real_gd_run_below_the_edge_fails_only_the_crossing_condition():
+    """Pins the 'never reached 2/eta' condition on a real run: GD on a quadratic whose
+    sharpness (4) stays at 0.4 of 2/eta = 10, next to a hand-made run that meets every one."""
+    below = gd_with_sharpness(Quadratic([4.0, 1.0]), np.ones(2), lr=0.2, steps=400, tol=1e-10)
+    assert failures_of(edge_run(0.5, cross_step=100), below) == [
+        "eta = 0.2: sharpness never reached 2/eta"
+    ]
+
+
 # --- the experiment itself: statistics, for several seeds -------------------------------------
 
 

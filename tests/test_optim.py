@@ -278,6 +278,22 @@ def test_singular_error_does_not_count_a_step():
     assert newton.t == 0
 
 
+@pytest.mark.parametrize("ratio", [0.5e-12, 0.99e-12, 1.01e-12, 2e-12])
+def test_newton_singularity_threshold_is_1e_12_on_both_sides(ratio):
+    """Pins Newton.singular_tol = 1e-12: diag(1, r) raises for r just below, steps just above.
+
+    With w on the small eigenvector, ||g|| / ||H^{-1} g|| is r exactly and the largest
+    |eigenvalue| (1) is the largest diagonal entry, so the estimated ratio is r itself.
+    """
+    problem = Quadratic(np.diag([1.0, ratio]), [0.0, 0.0])
+    w = np.array([0.0, 1.0])
+    if ratio < 1e-12:
+        with pytest.raises(optim.SingularHessianError, match=f"at most {ratio:.1e} times"):
+            optim.Newton().step(w, problem)
+    else:
+        np.testing.assert_allclose(optim.Newton().step(w, problem), [0.0, 0.0], atol=1e-12)
+
+
 def test_newton_on_indefinite_quadratic_goes_to_the_saddle_uphill():
     problem = Quadratic(np.diag([2.0, -1.0]), [0.0, 0.0])  # saddle at 0
     w0 = np.array([0.0, 1.0])  # on the negative-curvature axis
@@ -492,6 +508,42 @@ def test_lion_matches_reference_with_weight_decay():
         np.testing.assert_allclose(trace.iterates[t], w, rtol=1e-13)
 
 
+def lion_reference(w0, steps, lr, beta1, beta2, momentum_decay=None):
+    """Lion written out (Section 4.5); ``momentum_decay`` replaces beta2 in the m update."""
+    decay = beta2 if momentum_decay is None else momentum_decay
+    w, m = np.array(w0, dtype=float), np.zeros(len(w0))
+    iterates, disagree = [w.copy()], []
+    for _ in range(steps):
+        g = QUAD.grad(w)
+        u = np.sign(beta1 * m + (1 - beta1) * g)  # u_t
+        disagree.append(bool(np.any(u != np.sign(g))))
+        m = decay * m + (1 - decay) * g  # m_t
+        w = w - lr * u
+        iterates.append(w.copy())
+    return np.array(iterates), np.array(disagree)
+
+
+def test_lion_near_its_minimiser_follows_the_momentum_not_the_gradient_sign():
+    """Pins Lion's m_t = beta2 m_{t-1} + (1 - beta2) g_t and u_t = sign(beta1 m + (1-beta1) g).
+
+    Started 0.7 from w*, the run overshoots: within 0.25 of w* the momentum outweighs the
+    gradient and u_t != sign(g_t) at several steps, so beta1, beta2 and m all matter (far from
+    w*, as in the tests above, plain sign descent would pass). The reference with beta1 in the
+    momentum update, a one-word slip, moves differently by more than a step.
+    """
+    lr, beta1, beta2, steps = 0.05, 0.9, 0.99, 100
+    w0 = W_STAR + np.array([0.5, -0.5])
+    trace = optim.run(optim.Lion(lr, beta1=beta1, beta2=beta2), QUAD, w0, steps)
+    expected, disagree = lion_reference(w0, steps, lr, beta1, beta2)
+    np.testing.assert_allclose(trace.iterates, expected, rtol=0, atol=1e-12)
+    near = np.linalg.norm(expected[:-1] - W_STAR, axis=1) < 0.25
+    assert np.sum(disagree & near) >= 3
+    slipped, _ = lion_reference(w0, steps, lr, beta1, beta2, momentum_decay=beta1)
+    assert np.max(np.abs(trace.iterates - slipped)) > lr
+    sign_descent, _ = lion_reference(w0, steps, lr, 0.0, beta2)  # u_t = sign(g_t)
+    assert np.max(np.abs(trace.iterates - sign_descent)) > lr
+
+
 # -- run, schedules, divergence ------------------------------------------------------------------
 
 
@@ -650,6 +702,7 @@ def test_optimizers_neither_modify_nor_keep_iterate_or_gradient(optimizer):
 
 @pytest.mark.parametrize("optimizer", every_optimizer(), ids=IDS)
 def test_step_with_out_equals_step_without(optimizer):
+    optimizer.reset()  # the parametrized instances are shared: start from no state in any order
     w, out = W0.copy(), np.empty(2)
     expected = optimizer.step(w, QUAD)
     optimizer.reset()
@@ -785,3 +838,205 @@ def test_trace_coordinate_steps_of_lion_are_exactly_lr():
     steps = trace.coordinate_steps()
     assert steps.shape == (10, 4)
     np.testing.assert_allclose(steps, 0.01, rtol=1e-12)
+
+
+# -- contracts the mutation run found unpinned (make mutation) ----------------------------------
+
+
+class ScaledBufferQuadratic:
+    """f(w) = sum(a w^2) / 2 in dimension 20000, gradient written into one reused buffer."""
+
+    dim = 20000
+
+    def __init__(self):
+        self.a = np.linspace(1.0, 2.0, self.dim)
+        self.buffer = np.empty(self.dim)
+
+    def value(self, w):
+        return 0.5 * float(np.dot(self.a * w, w))
+
+    def grad(self, w):
+        return np.multiply(self.a, w, out=self.buffer)
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [o for o in every_optimizer() if not isinstance(o, optim.Newton)]
+    + [optim.DelayedAdaGrad(0.1, sigma2=1.0)],
+    ids=[*IDS[:3], *IDS[4:], "DelayedAdaGrad"],
+)
+def test_a_warm_step_into_out_allocates_no_array_of_size_d(optimizer):
+    """Pins the module's promise that a step writes into ``out`` and reuses its state and
+    scratch buffers: after a first step, a second step into ``out`` allocates (tracemalloc
+    peak) less than half an array of d floats; Nesterov allocates its look-ahead point only."""
+    import tracemalloc
+
+    problem = ScaledBufferQuadratic()
+    optimizer.reset()
+    w = optimizer.step(np.ones(problem.dim), problem, out=np.empty(problem.dim))
+    spare = np.empty(problem.dim)
+    tracemalloc.start()
+    try:
+        optimizer.step(w, problem, out=spare)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    arrays = 1 if isinstance(optimizer, optim.Nesterov) else 0
+    assert peak < (arrays + 0.5) * 8 * problem.dim, peak
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "names"),
+    [
+        (optim.GD(0.1), set()),
+        (optim.HeavyBall(0.1), {"v"}),
+        (optim.Nesterov(0.1), {"v"}),
+        (optim.Newton(), set()),
+        (optim.AdaGrad(0.1), {"G"}),
+        (optim.AdaGradNorm(0.1), {"b2"}),
+        (optim.DelayedAdaGrad(0.1, 1.0), {"G"}),
+        (optim.RMSprop(0.1), {"s"}),
+        (optim.Adam(0.1), {"m", "v"}),
+        (optim.AdamW(0.1), {"m", "v"}),
+        (optim.Lion(0.1), {"m"}),
+    ],
+    ids=lambda x: type(x).__name__ if isinstance(x, optim.Optimizer) else "",
+)
+def test_state_is_named_by_the_chapter_symbols(optimizer, names):
+    """Pins the state names the docs and pages use (``optimizer.state["v"]`` etc.)."""
+    optimizer.step(W0, QUAD)
+    assert set(optimizer.state) == names
+
+
+def test_documented_defaults():
+    """Pins every default hyperparameter the docstrings give (via the round-trip repr)."""
+    expected = {
+        optim.HeavyBall(0.1): "HeavyBall(lr=0.1, beta=0.9)",
+        optim.Nesterov(0.1): "Nesterov(lr=0.1, beta=0.9)",
+        optim.Newton(): "Newton(lr=1.0, damping=0.0)",
+        optim.AdaGrad(0.1): "AdaGrad(lr=0.1, eps=1e-08, initial_accumulator=0.0)",
+        optim.AdaGradNorm(0.1): "AdaGradNorm(lr=0.1, eps=0.0, initial_accumulator=0.0)",
+        optim.RMSprop(0.1): "RMSprop(lr=0.1, gamma=0.9, eps=1e-08)",
+        optim.AdamW(0.1): "AdamW(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01)",
+        optim.Lion(0.1): "Lion(lr=0.1, beta1=0.9, beta2=0.99, weight_decay=0.0)",
+        optim.GD(0.1, replace=False): "GD(lr=0.1, replace=False)",
+        optim.GD(0.1, batch_size=4, seed=3): "GD(lr=0.1, batch_size=4, seed=3)",
+    }
+    for optimizer, text in expected.items():
+        assert repr(optimizer) == text
+
+
+def test_gradient_is_float64_and_misshapen_gradients_are_named():
+    """Pins Optimizer.gradient: an integer gradient comes back as float64; a gradient of the
+    wrong shape is a ValueError naming the call that returned it (exact or mini-batch); a
+    mini-batch optimizer stepping a problem without stochastic_grad is a ValueError naming
+    the problem (not an AttributeError)."""
+
+    class IntegerGradient:
+        dim = 2
+
+        def grad(self, w):
+            return [1, 2]
+
+        def stochastic_grad(self, w, batch_size, rng, replace=True):
+            return [1, 2, 3]
+
+    g = optim.GD(0.1).gradient(np.zeros(2), IntegerGradient())
+    assert g.dtype == np.float64 and g.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"^problem\.stochastic_grad\(w, \.\.\.\) must return"):
+        optim.GD(0.1, batch_size=2).step(np.zeros(2), IntegerGradient())
+    with pytest.raises(ValueError, match=r"^problem\.grad\(w\) must return an array of the shape"):
+        optim.GD(0.1).step(np.zeros(3), IntegerGradient())
+    with pytest.raises(ValueError, match="needs a problem with stochastic_grad") as info:
+        optim.GD(0.1, batch_size=2).step(W0, QUAD)
+    assert "Quadratic" in str(info.value)
+    with pytest.raises(ValueError, match="stochastic_grad") as info:
+        optim.run(optim.GD(0.1, batch_size=2), QUAD, W0, 3)
+    assert "Quadratic" in str(info.value)
+
+
+def test_bad_out_and_sgd_messages_name_what_was_given():
+    """Pins the messages for a bad ``out`` (its shape) and an SGD without a batch size."""
+    with pytest.raises(ValueError, match=r"^out must be a float64 array of shape \(2,\)") as info:
+        optim.GD(0.1).step(W0, QUAD, out=np.empty(3))
+    assert "(3,)" in str(info.value)
+    with pytest.raises(
+        ValueError, match="^batch_size must be a positive integer for SGD, got None"
+    ):
+        optim.SGD(0.1, None)
+    with pytest.raises(ValueError, match="^eps must be positive when initial_accumulator is 0"):
+        optim.AdaGrad(0.1, eps=0.0)
+
+
+def test_trace_repr_shows_the_final_value():
+    """Pins Trace.__repr__'s final value (the last entry, not another one)."""
+    trace = optim.run(optim.GD(0.1), QUAD, W0, 3)
+    assert f"final_value={trace.values[-1]:.6g}" in repr(trace)
+    assert len({f"{v:.6g}" for v in trace.values}) == 4  # every value prints differently
+
+
+def test_adagrad_norm_initial_accumulator_eps_and_small_gradients():
+    """Pins AdaGradNorm's first step eta g / (sqrt(b0^2 + |g|^2) + eps), with b0^2 and eps
+    non-zero, and with a gradient so small that the denominator is below 1."""
+    lr, b0, eps = 0.3, 2.0, 0.5
+    g = QUAD.grad(W0)
+    step = optim.AdaGradNorm(lr, eps=eps, initial_accumulator=b0).step(W0, QUAD)
+    expected = W0 - lr * g / (np.sqrt(b0 + g @ g) + eps)
+    np.testing.assert_allclose(step, expected, rtol=1e-14)
+    near = W_STAR + np.array([1e-3, -2e-3])  # |g| ~ 0.02
+    g = QUAD.grad(near)
+    np.testing.assert_allclose(
+        optim.AdaGradNorm(lr).step(near, QUAD), near - lr * g / np.linalg.norm(g), rtol=1e-14
+    )
+
+
+def test_newton_singular_messages_say_why():
+    """Pins the three diagnoses and the matrix named in SingularHessianError's message, each
+    with the step number: exactly singular, a non-finite solution, numerically singular;
+    'the Hessian H_t' without damping, 'H_t + damping I' with it. No numpy warning escapes."""
+    cases = [
+        (optim.Newton(), np.diag([1.0, 0.0]), "np.linalg.solve found it exactly singular"),
+        (optim.Newton(), np.diag([1.0, 1e-320]), "the solution of the system is not finite"),
+        (optim.Newton(), np.diag([1.0, 1e-14]), "smallest |eigenvalue| at most 1.0e-14 times"),
+    ]
+    for newton, H, detail in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(optim.SingularHessianError) as info:
+                newton.step(np.array([0.0, 1.0]), Quadratic(H, [0.0, 0.0]))
+        message = str(info.value)
+        assert message.startswith("Newton step 1 at iterate w_t = ")
+        assert "the Hessian H_t is singular or numerically singular (" + detail in message
+    with pytest.raises(optim.SingularHessianError, match=r"H_t \+ damping I is singular"):
+        optim.Newton(damping=1e-20).step(np.ones(2), Quadratic(np.diag([1.0, 0.0]), [0, 0]))
+    newton = optim.Newton()
+    newton.step(W0, QUAD)
+    with pytest.raises(optim.SingularHessianError, match="^Newton step 2 at"):
+        newton.step(W0, Quadratic(np.zeros((2, 2)), [0.0, 0.0]))
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_newton_threshold_is_relative_to_the_largest_eigenvalue(scale):
+    """Pins the ratio smallest / largest |eigenvalue| (not a product, not absolute): scaling
+    diag(1, r) by 1e-3 or 1e3 moves nothing, on either side of 1e-12; r = 1e-12 itself steps."""
+    w = np.array([0.0, 1.0])
+    for ratio, singular in ((0.99e-12, True), (1e-12, False), (1.01e-12, False)):
+        problem = Quadratic(scale * np.diag([1.0, ratio]), [0.0, 0.0])
+        if singular:
+            with pytest.raises(optim.SingularHessianError):
+                optim.Newton().step(w, problem)
+        else:
+            np.testing.assert_allclose(optim.Newton().step(w, problem), 0.0, atol=1e-12)
+
+
+def test_newton_accepts_an_integer_hessian_with_damping_and_changing_dimensions():
+    """Pins that Newton copies H_t as float64 (damping is added in place: an integer Hessian
+    must work) and re-draws its probe when the dimension changes between steps."""
+    problem = Quadratic(np.diag([2.0, 4.0]), [0.0, 0.0])
+    problem.hess = lambda w: np.array([[2, 0], [0, 4]])
+    w1 = optim.Newton(damping=0.5).step(np.array([1.0, 1.0]), problem)
+    np.testing.assert_allclose(w1, [1.0 - 2.0 / 2.5, 1.0 - 4.0 / 4.5], rtol=1e-14)
+    newton = optim.Newton()
+    newton.step(W0, QUAD)
+    w3 = newton.step(np.ones(3), Quadratic(np.diag([1.0, 2.0, 3.0]), np.zeros(3)))
+    np.testing.assert_allclose(w3, 0.0, atol=1e-15)

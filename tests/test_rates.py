@@ -156,3 +156,59 @@ def test_observed_rate_on_known_sequences():
 def test_new_functions_name_bad_arguments(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_iterations_to_reach_every_branch():
+    """Pins each branch: rate >= 1 never gets there, tolerance >= 1 needs no step (0, not -0),
+    rate 0 gets anywhere in one step, and otherwise log(tolerance) / log(rate), unrounded."""
+    assert rates.iterations_to_reach(1.5, 1e-3) == float("inf")
+    assert rates.iterations_to_reach(0.0, 1e-3) == 1.0
+    assert rates.iterations_to_reach(0.0, 0.999) == 1.0
+    for rate in (0.0, 0.5, 0.999):
+        for tolerance in (1.0, 1.5, 2.5):
+            steps = rates.iterations_to_reach(rate, tolerance)
+            assert steps == 0.0 and np.copysign(1.0, steps) == 1.0, (rate, tolerance, steps)
+    assert rates.iterations_to_reach(0.5, 0.999) == pytest.approx(np.log(0.999) / np.log(0.5))
+    assert rates.iterations_to_reach(0.25, 0.5) == pytest.approx(0.5, rel=1e-15)
+
+
+def test_tuned_parameters_with_mu_not_one():
+    """Pins kappa = L / mu in the tuned heavy ball and Nesterov parameters (the tests above
+    use mu = 1, where L / mu, L * mu and L all agree)."""
+    L, mu = 50.0, 2.0  # kappa = 25, sqrt(kappa) = 5
+    lr, beta = rates.optimal_heavy_ball(L, mu)
+    assert lr == pytest.approx(4.0 / (np.sqrt(50.0) + np.sqrt(2.0)) ** 2, rel=1e-15)
+    assert beta == pytest.approx((4.0 / 6.0) ** 2, rel=1e-15)
+    spectrum = np.linspace(mu, L, 201)
+    radius = max(companion_radius(1.0 + beta - lr * lam, -beta) for lam in spectrum)
+    assert radius == pytest.approx(4.0 / 6.0, rel=1e-6)
+    lr, beta = rates.nesterov_strongly_convex(L, mu)
+    assert (lr, beta) == (pytest.approx(1.0 / 50.0), pytest.approx(4.0 / 6.0))
+    assert rates.optimal_gd_lr(L, mu) == pytest.approx(2.0 / 52.0, rel=1e-15)
+    assert rates.optimal_gd_lr(3.0, 3.0) == pytest.approx(1.0 / 3.0, rel=1e-15)  # mu = L is fine
+
+
+@pytest.mark.parametrize(
+    ("errors", "first", "last", "match"),
+    [
+        ([1.0, 0.5, 0.25], 1, 1, "first=1, last=1"),  # first == last
+        ([1.0, 0.5, 0.25], 2, 1, "first=2, last=1"),
+        ([1.0, 0.5, 0.25], 0, 3, "last=3"),  # last == size
+        ([0.0, 0.5, 0.25], 0, 2, "positive"),  # a zero error at first
+        ([1.0, 0.5, 0.0], 0, 2, "positive"),  # and at last
+    ],
+)
+def test_observed_rate_rejects_each_bad_window(errors, first, last, match):
+    """Pins the window checks of observed_rate at their boundaries (first == last, last == n,
+    a zero error at either end), each with a ValueError naming the values."""
+    with pytest.raises(ValueError, match=match):
+        rates.observed_rate(errors, first=first, last=last)
+
+
+def test_observed_rate_window_boundaries_are_accepted():
+    """Pins the accepted edges: last = n - 1 and first = last - 1 (one step)."""
+    assert rates.observed_rate([1.0, 0.5, 0.125], first=1, last=2) == pytest.approx(0.25)
+    assert rates.observed_rate([1.0, 0.5, 0.125], first=0, last=2) == pytest.approx(np.sqrt(0.125))
+    assert rates.observed_rate([2.0, 1.0, 0.5, 0.1], first=0) == pytest.approx(0.05 ** (1 / 3))
+    # default window: first = (n - 1) // 2 = 2, last = n - 1 = 4
+    assert rates.observed_rate([9.0, 9.0, 1.0, 0.5, 0.125]) == pytest.approx(np.sqrt(0.125))

@@ -155,3 +155,24 @@ def test_inverse_sqrt_is_lr_over_root_t():
     for t in (1, 4, 9, 100):
         assert schedule(t) == pytest.approx(0.3 / math.sqrt(t), rel=1e-15)
     assert repr(schedule) == "InverseSqrt(lr=0.3)"
+
+
+def test_boundary_parameters_are_accepted():
+    """Pins the closed ends of the parameter ranges: drop = 1 (no decay), lr_min = lr_max
+    (a flat cosine) and warmup = T are valid, each giving the schedule its formula says."""
+    t = np.arange(1, 13)
+    np.testing.assert_array_equal(schedules.StepDecay(0.5, drop=1.0, every=3)(t), 0.5)
+    np.testing.assert_allclose(schedules.Cosine(0.3, T=10, lr_min=0.3)(t), 0.3, rtol=1e-15)
+    flat = schedules.WarmupCosine(0.3, T=10, warmup=2, lr_min=0.3)(t)
+    np.testing.assert_allclose(flat, [0.15] + [0.3] * 11, rtol=1e-15)
+    full_warmup = schedules.WarmupCosine(2.0, T=10, warmup=10, lr_min=0.5)(t)
+    np.testing.assert_allclose(full_warmup, [0.2 * k for k in range(1, 11)] + [0.5, 0.5])
+
+
+def test_warmup_peak_is_exactly_lr_max():
+    """Pins the warm-up branch at t = warmup (``t <= warmup``): the peak is lr_max bit for bit.
+    For these values the cosine branch would give lr_max - 1 ulp there (0.9061385527067805)."""
+    lr_max, lr_min, warmup = 0.9061385527067806, 0.38301318686369706, 27
+    schedule = schedules.WarmupCosine(lr_max, T=60, warmup=warmup, lr_min=lr_min)
+    assert schedule(warmup) == lr_max
+    assert schedule(np.array([warmup]))[0] == lr_max
