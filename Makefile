@@ -75,7 +75,7 @@ system-deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v pdfimages >/dev/null || missing="$$missing poppler-utils"; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
-	ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing="$$missing libseccomp2"; \
+	ldconfig -p 2>/dev/null | grep 'libseccomp\.so\.2' >/dev/null || missing="$$missing libseccomp2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -105,6 +105,13 @@ def solution(name: str, proofs: bool = True) -> nbformat.NotebookNode:
     return substitute(nb, wanted)
 
 
+def full_score(name: str) -> str:
+    """The score column of a notebook with every part right, as the grade table writes it."""
+    from gdlab.grading import EXERCISES
+
+    return f"{EXERCISES[name].max_points:g}"
+
+
 def _answer_names(name: str, proofs: bool = True) -> set[str]:
     from gdlab.grading import EXERCISES
     from gdlab.grading.proof_parts import PROOF_PARTS

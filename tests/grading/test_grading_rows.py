@@ -46,12 +46,13 @@ def test_every_file_gets_exactly_one_row_and_the_run_succeeds(awkward):
         ["\\xff\\xfe-ada.ipynb", "dan.ipynb", "dan.ipynb.ipynb", "dan.txt"]
         + [f"{LONG}.ipynb", f"{LONG}.txt", "x.ipynb"]
     )
+    full = fx.full_score("steepest_descent")
     expected = {
-        "\\xff\\xfe-ada.ipynb": ("\\xff\\xfe-ada", "ok", "5"),
+        "\\xff\\xfe-ada.ipynb": ("\\xff\\xfe-ada", "ok", full),
         "dan.ipynb": ("dan", "not_attempted", "0"),
-        "dan.ipynb.ipynb": ("dan.ipynb", "ok", "5"),
+        "dan.ipynb.ipynb": ("dan.ipynb", "ok", full),
         "dan.txt": ("dan", "invalid_notebook", "0"),
-        f"{LONG}.ipynb": (LONG, "ok", "5"),
+        f"{LONG}.ipynb": (LONG, "ok", full),
         f"{LONG}.txt": (LONG, "invalid_notebook", "0"),
         "x.ipynb": ("x", "invalid_notebook", "0"),
     }
