@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE))
 import sandbox_probe as probe  # noqa: E402
 import submission_fixtures as fx  # noqa: E402
 
-from gdlab.grading import batch  # noqa: E402
+from gdlab.grading import EXERCISES, batch  # noqa: E402
 from gdlab.grading.sandbox import Limits  # noqa: E402
 
 SHELL = """\
@@ -166,7 +166,7 @@ def test_worker_out_of_protocol_is_replaced_and_costs_only_its_row(tmp_path, mon
     assert "out of protocol" in got["a_liar.ipynb"][2]
     assert got["b_dies.ipynb"][:2] == ("grader_error", 0)
     assert "died" in got["b_dies.ipynb"][2]
-    assert got["c_good.ipynb"][:2] == ("ok", 5)
+    assert got["c_good.ipynb"][:2] == ("ok", EXERCISES["smoothness_bound"].max_points)
 
 
 HANGS_WITH_A_CHILD = """\
@@ -195,7 +195,7 @@ def test_a_killed_worker_takes_its_kernel_and_folder_with_it(tmp_path, monkeypat
     outcomes = batch.grade_folder(folder, tmp_path / "g.csv", seed=6, jobs=1, limits=limits)
     got = {o.file: (o.status, o.score, o.reason) for o in outcomes}
     assert got["a_hangs.ipynb"] == ("grader_error", 0, "the grader's worker ran out of time")
-    assert got["b_good.ipynb"][:2] == ("ok", 5)
+    assert got["b_good.ipynb"][:2] == ("ok", EXERCISES["smoothness_bound"].max_points)
     assert _sleepers("4251") == []
     assert list(grader_tmp.iterdir()) == []
 
