@@ -982,3 +982,139 @@ def test_step_cases_follow_their_design():
 def test_gain_judge_rejects_a_relative_error_of_5e_6():
     """Pins 4.1.1e's rtol = 1e-6 (numpy's default, 1e-5, would accept 5e-6)."""
     fails_with("4.1.1e", 10.0 * (1 + 5e-6), "(the check needs a relative error below 1e-06)")
+
+
+def test_counterexample_margin_scale():
+    """Pins the scale of 4.1.3e's margin, w**4 + w_t**4 + L/2 (w - w_t)**2, off w_t = 0: at
+    L = 2, w_t = 1/2 and w just above w_t the gap of (4.9) is about -0.5 (w - w_t)**2 on a
+    scale of about 1/8, so w = 0.50001581147 (-gap 1.00001 MARGIN times the scale) passes and
+    w = 0.50001581131 (0.99999 times) fails up to rounding."""
+    _, part = PARTS["4.1.3e"]
+    cases = [{"args": [2.0]}]
+    part.judge(cases, [transport.encode((0.5000158114673933, 0.5))])
+    with pytest.raises(Fail, match=r"\(up to rounding\)$"):
+        part.judge(cases, [transport.encode((0.5000158113092793, 0.5))])
+
+
+@pytest.mark.parametrize(
+    ("part_id", "index"),
+    [("4.1.3a", 3), ("4.1.3c", 2), ("4.1.3d", 4), ("4.1.3e", 7), ("4.1.1a", 9), ("4.6.3a", 5)],
+)
+def test_failures_carry_the_index_of_the_failing_case(part_id, index):
+    """Pins Fail.case (at_case in each judge's loop), which the instant check uses to hand the
+    student the failing input: right outputs everywhere but at one case."""
+    _, part = PARTS[part_id]
+    cases = part.cases(np.random.default_rng(0))
+    right = RIGHT[part_id]
+    request = {"answer": "answer", "kind": "function", "cases": cases, "seed": 0}
+    outputs = transport.harvest({"answer": right}, request)["outputs"]
+    outputs[index] = transport.encode("wrong")
+    with pytest.raises(Fail) as info:
+        part.judge(cases, outputs)
+    assert info.value.case == index
+
+
+def test_twin_failures_carry_the_index_of_their_first_twin():
+    """Pins Fail.case for 4.6.3a's twin checks (the first twin of the failing scheme: 7 with
+    replacement, 10 without) and for 4.6.3c's three calls (0 for the variances and the slope,
+    1 for the same-seed twin, 2 for the other seed)."""
+    _, sampler = PARTS["4.6.3a"]
+    cases = sampler.cases(np.random.default_rng(0))
+    request = {"answer": "answer", "kind": "function", "cases": cases, "seed": 0}
+    outputs = transport.harvest({"answer": minibatch}, request)["outputs"]
+    for first in (7, 10):
+        changed = list(outputs)
+        changed[first + 1] = changed[first + 2]  # the same seed now gives other batches
+        with pytest.raises(Fail, match="same seed gave different batches") as info:
+            sampler.judge(cases, changed)
+        assert info.value.case == first
+    _, curve = PARTS["4.6.3c"]
+    cases = curve.cases(np.random.default_rng(0))
+    request = {"answer": "answer", "kind": "function", "cases": cases, "seed": 0}
+    good = transport.harvest({"answer": variance_curve}, request)["outputs"]
+    curve.judge(cases, good)
+    for index, changed in (
+        (1, [good[0], good[2], good[2]]),
+        (2, [good[0], good[1], good[0]]),
+        (0, [transport.encode((np.ones(5), -1.0))] * 2 + [good[2]]),
+        (0, [transport.encode(("x", -1.0))] + good[1:]),
+        (1, [good[0], transport.encode("x"), good[2]]),
+        (2, [good[0], good[1], transport.encode("x")]),
+    ):
+        with pytest.raises(Fail) as info:
+            curve.judge(cases, changed)
+        assert info.value.case == index, str(info.value)
+
+
+def test_logistic_judge_message_names_the_case():
+    """Pins 4.1.3c's whole message: the X of the failing case, then L and the direction."""
+    message = judge("4.1.3c", lambda X: 100.0)
+    assert message == (
+        "for X = np.array([[0.3, -0.3], [1.3, 0.2], [-1.1, 0.8]]) L = 100 is too large"
+    )
+
+
+def test_not_attempted_reason_without_the_callable_field():
+    """Pins the default of result["callable"] (True: a function part's result may omit it):
+    None on every input is then not attempted, and a real output is judged; and that
+    printed_instead_of_returning reads only a dict."""
+    from gdlab.grading.judging import printed_instead_of_returning
+
+    fn = part_with(accept)
+    none = {"t": "none"}
+    reason = not_attempted_reason(fn, {"found": True, "outputs": [none, none]})
+    assert reason is not None and reason.startswith("`answer` returned None on every input")
+    todo = {"t": "error", "type": "NotImplementedError"}
+    reason = not_attempted_reason(fn, {"found": True, "outputs": [todo]})
+    assert reason == "`answer` raised NotImplementedError on every input"
+    assert printed_instead_of_returning(fn, "garbage") is None
+    assert printed_instead_of_returning(fn, None) is None
+
+
+def test_sampler_and_curve_cases_follow_their_design():
+    """Pins 4.6.3a's cases: one G (10 x 3) for all; (B, replace, draws) = (2, no, 1000),
+    (10, no, 50), (2, yes, 1000), (4, yes, 2000), (4, no, 2000), (1, yes, 1000), (15, yes,
+    200), each with its own rng seed below 2**31; then per scheme (with, without) three twin
+    calls of B = 3 and 20 draws: (seed s0, global g2), (s0, g3), (s1, g2) from four seeds
+    below 2**31. 4.6.3c: n = 8 rows, batches [1, 2, 4, 8, 16], n_draws 1000, the same twin
+    pattern."""
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        cases = PARTS["4.6.3a"][1].cases(rng)
+        G = cases[0]["args"][0]["array"]
+        assert np.array(G).shape == (10, 3) and all(c["args"][0]["array"] == G for c in cases)
+        plan = [(c["args"][1], c["kwargs"]["replace"], c["repeat"]) for c in cases[:7]]
+        assert plan == [
+            (2, False, 1000),
+            (10, False, 50),
+            (2, True, 1000),
+            (4, True, 2000),
+            (4, False, 2000),
+            (1, True, 1000),
+            (15, True, 200),
+        ]
+        assert not any(c.get("twin") or "global_seed" in c for c in cases[:7])
+        seeds = [c["args"][2]["rng"] for c in cases]
+        assert all(0 <= s < 2**31 for s in seeds) and len(set(seeds[:7])) == 7
+        for first, replace in ((7, True), (10, False)):
+            twins = cases[first : first + 3]
+            assert all(
+                c["twin"] is True
+                and c["repeat"] == 20
+                and c["args"][1] == 3
+                and c["kwargs"] == {"replace": replace}
+                for c in twins
+            )
+            (s0, g2), (s0b, g3), (s1, g2b) = [
+                (c["args"][2]["rng"], c["global_seed"]) for c in twins
+            ]
+            assert s0 == s0b and g2 == g2b and len({s0, s1, g2, g3}) == 4
+            assert all(0 <= s < 2**31 for s in (s0, s1, g2, g3))
+        assert len(cases) == 13
+        curve = PARTS["4.6.3c"][1].cases(rng)
+        assert len(curve) == 3
+        assert np.array(curve[0]["args"][0]["array"]).shape == (8, 3)
+        assert all(c["args"][1] == [1, 2, 4, 8, 16] for c in curve)
+        assert all(c["kwargs"] == {"n_draws": 1000} for c in curve)
+        (s0, g2), (s0b, g3), (s1, g2b) = [(c["args"][2]["rng"], c["global_seed"]) for c in curve]
+        assert s0 == s0b and g2 == g2b and len({s0, s1, g2, g3}) == 4
