@@ -202,6 +202,49 @@ _EQUIVALENT_BY_REASON: dict[str, dict[str, str]] = {
     "the tuple removed is _checks.problem's default, the same three names": {
         "gdlab.optim.x_run__mutmut_8": '_checks.problem("problem", problem, )',
     },
+    "compare_number's default rtol is 1e-6, the judges' RTOL": {
+        "gdlab.grading.steepest_descent.x__gain_judge__mutmut_15": '"linf_gain", )',
+        "gdlab.grading.smoothness_bound.x__quadratic_judge__mutmut_44": '"L", where, )',
+        "gdlab.grading.smoothness_bound.x__page_judge__mutmut_16": '"L_page", )',
+        "gdlab.grading.smoothness_bound.x__logistic_judge__mutmut_47": '"L", where, )',
+    },
+    "every consumer of a case converts its arrays to float64 (decode_arg, case_note, the "
+    "judges' arithmetic with floats), so an int64 matrix or gradient changes no result; "
+    "astype(None) is float64": {
+        "gdlab.grading.steepest_descent.x__judge_step__mutmut_3": "dtype=None",
+        "gdlab.grading.steepest_descent.x__judge_step__mutmut_5": '["array"], )',
+        "gdlab.grading.smoothness_bound.x__small_symmetric__mutmut_22": "dtype=None",
+        "gdlab.grading.smoothness_bound.x__small_symmetric__mutmut_24": "[b, c]], )",
+        "gdlab.grading.smoothness_bound.x__quadratic_cases__mutmut_14": "astype(None)",
+    },
+    "4.1.3e: when gap >= 0, -gap <= 0 <= MARGIN * scale (scale >= 0), so the second test "
+    "already fails the pair": {
+        "gdlab.grading.smoothness_bound.x__counter_judge__mutmut_88": "gap > 0 or",
+        "gdlab.grading.smoothness_bound.x__counter_judge__mutmut_89": "gap >= 1 or",
+    },
+    "4.6.3a's twins: arrays of different shapes are never array_equal, and after the first "
+    "check draws[1] equals draws[0]": {
+        "gdlab.grading.minibatch_variance.x__judge_twins__mutmut_15": "draws[1].shape != draws[1]",
+        "gdlab.grading.minibatch_variance.x__judge_twins__mutmut_32": "other.shape == draws[1]",
+        "gdlab.grading.minibatch_variance.x__judge_twins__mutmut_37": "(other, draws[1])",
+    },
+    "4.6.3a's twin cases come after all the statistical ones, so break and continue skip the "
+    "same cases": {
+        "gdlab.grading.minibatch_variance.x__sampler_judge__mutmut_14": "break",
+    },
+    "4.6.3c: the variances were checked to have shape (len(CURVE_BATCHES),), so zip's strict "
+    "never fires": {
+        "gdlab.grading.minibatch_variance.x__curve_judge__mutmut_61": "strict=None",
+        "gdlab.grading.minibatch_variance.x__curve_judge__mutmut_64": "variances, )",
+        "gdlab.grading.minibatch_variance.x__curve_judge__mutmut_65": "strict=False",
+    },
+    "numpy's reshape reads any negative size as 'infer', like -1 (the judge's pairs)": {
+        "gdlab.grading.minibatch_variance.x__judge_draws__mutmut_66": "reshape(-2, d)",
+    },
+    "sympy.Float reads '1E-40' as '1e-40'": {
+        "gdlab.grading.minibatch_variance.x__iterations_judge__mutmut_42": '"1E-40"',
+        "gdlab.grading.minibatch_variance.x__iterations_judge__mutmut_49": '"1E-80"',
+    },
 }
 EQUIVALENT: dict[str, tuple[str, str]] = {
     name: (fragment, reason)
