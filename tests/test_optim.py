@@ -294,6 +294,16 @@ def test_newton_singularity_threshold_is_1e_12_on_both_sides(ratio):
         np.testing.assert_allclose(optim.Newton().step(w, problem), [0.0, 0.0], atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e-150, 1e150, 1e200])
+def test_newton_steps_on_a_well_conditioned_hessian_at_any_scale(scale):
+    """A multiple of the identity is perfectly conditioned at any scale: Newton lands on the
+    minimiser. The singularity estimate once squared the entries (||H||_F, ||g||), which
+    overflowed at 1e200 and underflowed at 1e-200 and raised SingularHessianError."""
+    problem = Quadratic(np.diag([scale, 2 * scale]), [1.0, -2.0])
+    w1 = optim.Newton().step(np.array([3.0, 4.0]), problem)
+    np.testing.assert_allclose(w1, [1.0, -2.0], rtol=1e-12)
+
+
 def test_newton_on_indefinite_quadratic_goes_to_the_saddle_uphill():
     problem = Quadratic(np.diag([2.0, -1.0]), [0.0, 0.0])  # saddle at 0
     w0 = np.array([0.0, 1.0])  # on the negative-curvature axis

@@ -475,11 +475,11 @@ class Newton(Optimizer):
         delta, h_inv_z = x[:, 0], x[:, 1]
         with np.errstate(all="ignore"):
             # ||z|| / ||H^{-1} z|| >= min |lambda| for any z; likewise with (g, delta)
-            smallest = np.linalg.norm(z) / np.linalg.norm(h_inv_z)
+            smallest = _scaled_norm(z) / _scaled_norm(h_inv_z)
             if np.any(g):
-                smallest = min(smallest, np.linalg.norm(g) / np.linalg.norm(delta))
+                smallest = min(smallest, _scaled_norm(g) / _scaled_norm(delta))
             # max |lambda| >= max |H_ii| and >= ||H||_F / sqrt(d)
-            largest = max(np.max(np.abs(np.diagonal(H))), np.linalg.norm(H) / np.sqrt(d))
+            largest = max(np.max(np.abs(np.diagonal(H))), _scaled_norm(H) / np.sqrt(d))
             ratio = smallest / largest if largest > 0 else 0.0
         if not np.all(np.isfinite(x)):
             ratio = np.nan
@@ -501,6 +501,15 @@ class Newton(Optimizer):
             f"with damping > 0 (e.g. a small fraction of the largest eigenvalue) to regularise "
             f"the system"
         )
+
+
+def _scaled_norm(a) -> float:
+    """The 2-norm (Frobenius for a matrix) computed on ``a / max|a|``, so that squaring entries
+    near 1e200 does not overflow, nor entries near 1e-200 underflow, to a wrong 0 or inf."""
+    scale = np.max(np.abs(a))
+    if not scale > 0 or not np.isfinite(scale):
+        return float(scale) if np.isfinite(scale) else np.inf
+    return float(scale * np.linalg.norm(a / scale))
 
 
 # -- adaptive methods (Section 4.5, Theorem 4.6.4) -----------------------------------------------
