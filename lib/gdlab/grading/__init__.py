@@ -21,18 +21,21 @@ data), :mod:`~gdlab.grading.exprtree` (SymPy trees from an allow-list),
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
-import signal
 import sys
-import threading
 import time
 import zlib
 
 import numpy as np
 
-from gdlab.grading import minibatch_variance, smoothness_bound, steepest_descent, transport
+from gdlab.grading import (
+    judging,
+    minibatch_variance,
+    smoothness_bound,
+    steepest_descent,
+    transport,
+)
 from gdlab.grading.core import Exercise, Part, Verdict
 from gdlab.grading.judging import judge_part
 from gdlab.grading.proof_parts import with_proofs
@@ -90,29 +93,13 @@ class _TooSlow(KeyboardInterrupt):
     """Raised in the answer when it runs past the grader's limit (as the grader's interrupt)."""
 
 
-@contextlib.contextmanager
 def _grader_time_limit(seconds: float):
     """Interrupt the code inside after ``seconds``, as the batch grader interrupts a cell.
 
     Uses SIGALRM in the main thread (where a notebook runs its cells); elsewhere no limit.
     The alarm repeats every half second in case the answer swallows the interrupt.
     """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def alarm(signum, frame):
-        signal.setitimer(signal.ITIMER_REAL, 0.5)
-        raise _TooSlow
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return judging._time_limit(seconds, error=_TooSlow, repeat=0.5)
 
 
 def _harvest(namespace: dict, part: Part, cases: list[dict], seed: int, limit: float):

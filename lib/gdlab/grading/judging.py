@@ -22,15 +22,21 @@ class _JudgeTimeout(Exception):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise :class:`_JudgeTimeout` after ``seconds`` (main thread on POSIX; else no limit)."""
+def _time_limit(seconds: float, error: type[BaseException] = _JudgeTimeout, repeat: float = 0.0):
+    """Raise ``error`` after ``seconds`` (main thread on POSIX; else no limit).
+
+    With ``repeat > 0`` the alarm fires again every ``repeat`` seconds, for code that might
+    swallow the first one (a student's answer under ``check()``).
+    """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
 
     def alarm(signum, frame):
-        raise _JudgeTimeout
+        if repeat:
+            signal.setitimer(signal.ITIMER_REAL, repeat)
+        raise error
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
