@@ -198,3 +198,75 @@ def test_gaussian_clusters_are_clusters():
     means = np.array([X[labels == k].mean(axis=0) for k in range(10)])
     nearest = np.argmin(((X[:, None, :] - means[None]) ** 2).sum(axis=2), axis=1)
     assert np.mean(nearest == labels) == 1.0
+
+
+# --- the kept passes: one forward and one backward pass per point ------------------------------
+
+
+def count_passes(problem, monkeypatch):
+    """Count the forward passes of ``problem``'s network on all the data."""
+    counts = {"forward": 0}
+    forward = problem.net._forward
+
+    def counted(w, X):
+        if X is problem.X:
+            counts["forward"] += 1
+        return forward(w, X)
+
+    monkeypatch.setattr(problem.net, "_forward", counted)
+    return counts
+
+
+def test_loss_gradient_and_hvps_at_one_point_share_one_forward_pass(monkeypatch):
+    # gradient descent asks for L(w) and then grad L(w); Lanczos asks for many H v at one w
+    problem, w = tiny_problem(depth=3, width=6)
+    counts = count_passes(problem, monkeypatch)
+    rng = np.random.default_rng(1)
+    problem.value(w)
+    problem.grad(w)
+    problem.value_and_grad(w)
+    for _ in range(5):
+        problem.hvp(w, rng.standard_normal(problem.dim))
+    assert counts["forward"] == 1
+    problem.grad(w + 1e-3)
+    assert counts["forward"] == 2
+
+
+def test_kept_passes_give_the_numbers_of_a_fresh_loss_to_the_last_bit():
+    problem, w = tiny_problem(depth=3, width=6)
+    rng = np.random.default_rng(2)
+    v = rng.standard_normal(problem.dim)
+    for _ in range(3):
+        fresh = MSELoss(problem.net, problem.X, problem.Y)  # nothing kept yet
+        problem.value(w)  # keep the passes at w, then ask in every order
+        assert problem.grad(w).tobytes() == fresh.grad(w).tobytes()
+        assert (
+            problem.hvp(w, v).tobytes()
+            == MSELoss(problem.net, problem.X, problem.Y).hvp(w, v).tobytes()
+        )
+        assert problem.value(w) == MSELoss(problem.net, problem.X, problem.Y).value(w)
+        w += 0.01 * rng.standard_normal(problem.dim)  # in place: the kept passes must not be reused
+
+
+def test_changing_a_returned_gradient_or_the_callers_point_changes_nothing_kept():
+    problem, w = tiny_problem(depth=2, width=5)
+    expected = problem.grad(w).copy()
+    g = problem.grad(w)
+    g[:] = 0.0
+    np.testing.assert_array_equal(problem.grad(w), expected)
+    _, g = problem.value_and_grad(w)
+    g *= 2
+    np.testing.assert_array_equal(problem.value_and_grad(w)[1], expected)
+    before = problem.value(w)
+    w[0] += 1.0  # the same array, changed in place
+    assert problem.value(w) != before
+    np.testing.assert_array_equal(
+        problem.grad(w), MSELoss(problem.net, problem.X, problem.Y).grad(w)
+    )
+
+
+def test_a_minibatch_gradient_does_not_disturb_the_kept_full_batch_passes():
+    problem, w = tiny_problem(depth=2, width=5, n=20)
+    full = problem.grad(w).copy()
+    problem.stochastic_grad(w, 4, np.random.default_rng(0))
+    np.testing.assert_array_equal(problem.grad(w), full)

@@ -158,6 +158,7 @@ class MSELoss(Problem):
             array.setflags(write=False)
         self.n = X.shape[0]
         self.dim = net.n_params
+        self._tape = None  # the passes at the last point asked about; see _tape_at
 
     def __repr__(self) -> str:
         return f"MSELoss({self.net!r}, n={self.n})"
@@ -175,7 +176,8 @@ class MSELoss(Problem):
         value : float
         grad : ndarray, shape (dim,)
         """
-        return self._value_and_grad(self._check_w(w), self.X, self.Y)
+        tape = self._tape_at(self._check_w(w), backward=True)
+        return tape.value, tape.grad.copy()
 
     def stochastic_grad(self, w, batch_size, rng, replace=True) -> np.ndarray:
         """The same loss's gradient on ``batch_size`` examples drawn by ``rng`` (Section 4.2).
@@ -234,71 +236,92 @@ class MSELoss(Problem):
     # -- the Problem interface ------------------------------------------------------------------
 
     def _value(self, w):
-        residual = self.net.forward(w, self.X) - self.Y
-        return 0.5 * float(np.sum(residual**2)) / self.n
+        return self._tape_at(w, backward=False).value
 
     def _grad(self, w):
-        return self._value_and_grad(w, self.X, self.Y)[1]
+        return self._tape_at(w, backward=True).grad.copy()
+
+    def _tape_at(self, w, backward):
+        """The forward pass on all the data at ``w`` and, if ``backward``, the backward pass.
+
+        Kept for the last point asked about: gradient descent asks for the loss and then the
+        gradient at the same point, and Lanczos asks for many Hessian-vector products at one
+        point, and each of them reuses the activations, the backpropagated errors and the
+        gradient instead of computing them again (the numbers are the same to the last bit).
+        The key is a copy of ``w`` compared by value, so changing the caller's array in place
+        is safe. Callers receive copies of the gradient, never the kept array.
+        """
+        tape = self._tape
+        if tape is None or not np.array_equal(tape.w, w):
+            acts = self.net._forward(w, self.X)
+            tape = self._tape = _Tape(w.copy(), acts, _half_mean_square(acts[-1] - self.Y))
+        if backward and tape.grad is None:
+            tape.grad, tape.deltas, tape.backs, tape.slopes = self._backward(w, tape.acts, self.Y)
+        return tape
 
     def _value_and_grad(self, w, X, Y):
-        """Backpropagation on the examples ``(X, Y)``."""
+        """Backpropagation on the examples ``(X, Y)`` (a mini-batch; not kept)."""
         acts = self.net._forward(w, X)
-        residual = acts[-1] - Y
-        n = X.shape[0]
-        g = np.empty_like(w)
-        delta = residual / n  # dL/dz_L
+        return _half_mean_square(acts[-1] - Y), self._backward(w, acts, Y)[0]
+
+    def _backward(self, w, acts, Y):
+        """Backpropagation from the activations ``acts`` of the examples with targets ``Y``.
+
+        Returns the gradient and, layer by layer, what the Hessian-vector product reuses:
+        ``deltas[l] = dL/dz_l``, ``backs[l] = deltas[l] @ W_l`` and the tanh slopes
+        ``slopes[l] = 1 - a_{l-1}^2`` (index ``l`` counts layers from 0; entries that do not
+        exist for the first layer are None).
+        """
+        n_layers = len(self.net._slices)
         params = self.net.layers(w)
-        for l in range(len(params) - 1, -1, -1):
+        g = np.empty_like(w)
+        deltas, backs, slopes = [None] * n_layers, [None] * n_layers, [None] * n_layers
+        delta = (acts[-1] - Y) / Y.shape[0]  # dL/dz_L
+        for l in range(n_layers - 1, -1, -1):
             w_slice, b_slice, _ = self.net._slices[l]
             a_prev = acts[l]
+            deltas[l] = delta
             g[w_slice] = (delta.T @ a_prev).ravel()  # dL/dW_l
             g[b_slice] = delta.sum(axis=0)  # dL/db_l
             if l > 0:
-                delta = (delta @ params[l][0]) * (1.0 - a_prev**2)  # tanh' = 1 - tanh^2
-        return 0.5 * float(np.sum(residual**2)) / n, g
+                backs[l] = delta @ params[l][0]
+                slopes[l] = 1.0 - a_prev**2  # tanh' = 1 - tanh^2
+                delta = backs[l] * slopes[l]
+        return g, deltas, backs, slopes
 
     def _hvp(self, w, v):
         """Exact Hessian-vector product ``H(w) v`` by the R-operator (forward-over-reverse).
 
         The forward pass carries ``R{a_l}`` next to ``a_l``; backpropagation then carries
         ``R{delta_l}`` next to ``delta_l``, and ``R{grad}`` is read off like the gradient.
+        The terms that do not depend on ``v`` (``a_l``, ``delta_l``, the tanh slopes) come
+        from the kept passes at ``w`` (:meth:`_tape_at`).
         """
+        tape = self._tape_at(w, backward=True)
+        acts, deltas, backs, slopes = tape.acts, tape.deltas, tape.backs, tape.slopes
         params = self.net.layers(w)
         dirs = self.net.layers(v)
         n_layers = len(params)
-        # forward: a_l and R{a_l}; the inputs do not depend on w, so R{a_0} = 0 is skipped
-        acts, r_acts = [self.X], [None]
-        for l, ((W, b), (V, c)) in enumerate(zip(params, dirs, strict=True)):
-            z = acts[-1] @ W.T + b
-            r_z = acts[-1] @ V.T + c
+        # forward: R{a_l}; the inputs do not depend on w, so R{a_0} = 0 is skipped
+        r_acts = [None]
+        for l, ((W, _), (V, c)) in enumerate(zip(params, dirs, strict=True)):
+            r_z = acts[l] @ V.T + c
             if l > 0:
                 r_z += r_acts[-1] @ W.T
-            if l == n_layers - 1:
-                acts.append(z)
-                r_acts.append(r_z)
-            else:
-                a = np.tanh(z)
-                acts.append(a)
-                r_acts.append((1.0 - a**2) * r_z)
-        # backward: delta_l and R{delta_l}
+            r_acts.append(r_z if l == n_layers - 1 else slopes[l + 1] * r_z)
+        # backward: R{delta_l}
         hv = np.empty_like(w)
-        delta = (acts[-1] - self.Y) / self.n
         r_delta = r_acts[-1] / self.n
         for l in range(n_layers - 1, -1, -1):
             w_slice, b_slice, _ = self.net._slices[l]
-            a_prev, r_a_prev = acts[l], r_acts[l]
-            hv_W = r_delta.T @ a_prev
+            hv_W = r_delta.T @ acts[l]
             if l > 0:
-                hv_W += delta.T @ r_a_prev
+                hv_W += deltas[l].T @ r_acts[l]
             hv[w_slice] = hv_W.ravel()
             hv[b_slice] = r_delta.sum(axis=0)
             if l > 0:
-                W, V = params[l][0], dirs[l][0]
-                back = delta @ W
-                r_back = r_delta @ W + delta @ V
-                slope = 1.0 - a_prev**2
-                delta = back * slope
-                r_delta = r_back * slope - 2.0 * back * a_prev * r_a_prev
+                r_back = r_delta @ params[l][0] + deltas[l] @ dirs[l][0]
+                r_delta = r_back * slopes[l] - 2.0 * backs[l] * acts[l] * r_acts[l]
         return hv
 
     def _hess(self, w):
@@ -312,6 +335,21 @@ class MSELoss(Problem):
         eye = np.eye(self.dim)
         H = np.column_stack([self.hvp_fd(w, eye[j]) for j in range(self.dim)])
         return (H + H.T) / 2
+
+
+class _Tape:
+    """The passes of :class:`MSELoss` at one point ``w`` (see ``MSELoss._tape_at``)."""
+
+    __slots__ = ("w", "acts", "value", "grad", "deltas", "backs", "slopes")
+
+    def __init__(self, w, acts, value):
+        self.w, self.acts, self.value = w, acts, value
+        self.grad = self.deltas = self.backs = self.slopes = None
+
+
+def _half_mean_square(residual):
+    """``1/(2n) * sum ||r_i||^2`` over the ``n`` rows of ``residual``."""
+    return 0.5 * float(np.sum(residual**2)) / residual.shape[0]
 
 
 def gaussian_clusters(
