@@ -144,6 +144,12 @@ CASES = [
         "flow_lr",
         "0",
     ),
+    (
+        "edge_of_stability jobs=0",
+        lambda: experiments.edge_of_stability(lrs=[0.1], steps=5, flow_lr=None, jobs=0),
+        "jobs",
+        "0",
+    ),
     ("gd_rate empty eigenvalues", lambda: rates.gd_rate([], 0.1), "eigenvalues", "(0,)"),
     (
         "lanczos matvec of wrong shape",

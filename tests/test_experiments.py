@@ -270,6 +270,20 @@ def test_the_small_step_run_is_a_faithful_stand_in_for_gradient_flow():
     assert a.sharpness[-1] > 2 * a.sharpness[0]  # over a stretch where it does sharpen
 
 
+def test_the_runs_give_the_same_result_to_the_last_bit_in_one_process_or_in_several():
+    # the runs are independent and deterministic: jobs only changes the wall-clock time
+    settings = dict(lrs=(0.5, 0.3), steps=80, every=10, flow_lr=0.05, flow_time=5.0, flow_every=20)
+    alone = edge_of_stability(jobs=1, **settings)
+    shared = edge_of_stability(jobs=2, **settings)
+    for a, b in zip((*alone.runs, alone.flow), (*shared.runs, shared.flow), strict=True):
+        assert a.lr == b.lr and a.n_hvps == b.n_hvps
+        assert a.losses.tobytes() == b.losses.tobytes()
+        assert a.sharpness.tobytes() == b.sharpness.tobytes()
+    assert [run.lr for run in shared.runs] == [0.5, 0.3] and shared.flow.lr == 0.05
+    # the CPU time of the worker processes is counted
+    assert shared.cpu_seconds >= 0.5 * alone.cpu_seconds > 0
+
+
 # --- the plots --------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+import joblib
 import numpy as np
 
 from gdlab import _checks
@@ -79,7 +80,8 @@ class EoSResult(NamedTuple):
     settings : dict
         Every setting needed to reproduce the result.
     cpu_seconds : float
-        Process CPU time spent.
+        CPU time spent, summed over the processes that ran it (see ``jobs`` in
+        :func:`edge_of_stability`).
     """
 
     runs: tuple
@@ -204,6 +206,7 @@ def edge_of_stability(
     spread: float = 2.0,
     seed: int = 0,
     every: int = 10,
+    jobs: int | None = None,
 ) -> EoSResult:
     """Reproduce the edge of stability on a small tanh network.
 
@@ -238,6 +241,12 @@ def edge_of_stability(
         As for :func:`eos_problem`.
     every : int, optional
         Sharpness interval of the GD runs in steps (default 10).
+    jobs : int or None, optional
+        Worker processes for the runs, which are independent of each other: ``None`` (default)
+        uses every CPU core this process may use (at most one per run), ``1`` runs them one
+        after the other in this process. Every run is deterministic, so the result is the same
+        to the last bit whatever ``jobs`` is; only the wall-clock time changes. The workers are
+        joblib's (loky), which need no ``if __name__ == "__main__"`` guard in scripts.
 
     Returns
     -------
@@ -251,14 +260,17 @@ def edge_of_stability(
         flow_lr = _checks.positive("flow_lr", flow_lr)
     elif not lrs:
         raise ValueError("lrs is empty and flow_lr is None: there is nothing to run")
+    if jobs is not None:
+        jobs = _checks.positive_int("jobs", jobs)
     start = time.process_time()
     problem, w0 = eos_problem(width=width, depth=depth, n=n, spread=spread, seed=seed)
     net = problem.net
-    runs = tuple(gd_with_sharpness(problem, w0, lr, steps, every=every, seed=seed) for lr in lrs)
-    flow = None
+    plan = [(lr, steps, every) for lr in lrs]
     if flow_lr is not None:
         flow_steps = int(round(_checks.positive("flow_time", flow_time) / flow_lr))
-        flow = gd_with_sharpness(problem, w0, flow_lr, flow_steps, every=flow_every, seed=seed)
+        plan.append((flow_lr, flow_steps, flow_every))
+    traces, worker_seconds = _run_all(problem, w0, plan, seed, jobs)
+    runs, flow = tuple(traces[: len(lrs)]), (traces[-1] if flow_lr is not None else None)
     settings = dict(
         lrs=lrs,
         steps=steps,
@@ -274,7 +286,35 @@ def edge_of_stability(
         sizes=net.sizes,
         n_params=net.n_params,
     )
-    return EoSResult(runs, flow, settings, time.process_time() - start)
+    return EoSResult(runs, flow, settings, time.process_time() - start + worker_seconds)
+
+
+def _timed_run(problem, w0, lr, steps, every, seed):
+    """:func:`gd_with_sharpness` and the CPU seconds it took in the process that ran it."""
+    start = time.process_time()
+    trace = gd_with_sharpness(problem, w0, lr, steps, every=every, seed=seed)
+    return trace, time.process_time() - start
+
+
+def _run_all(problem, w0, plan, seed, jobs):
+    """Run ``plan`` (``(lr, steps, every)`` per run) on ``jobs`` processes, longest first.
+
+    Returns the traces in the order of ``plan`` and the CPU seconds spent in worker processes
+    (0 when everything ran here).
+    """
+    available = joblib.cpu_count() if jobs is None else jobs
+    workers = max(1, min(available, len(plan)))
+    if workers == 1:
+        return [_timed_run(problem, w0, *run, seed)[0] for run in plan], 0.0
+    # the longest runs (most steps) start first, so the last to finish ends as early as it can
+    order = sorted(range(len(plan)), key=lambda k: -plan[k][1])
+    done = joblib.Parallel(n_jobs=workers, backend="loky")(
+        joblib.delayed(_timed_run)(problem, w0, *plan[k], seed) for k in order
+    )
+    traces = [None] * len(plan)
+    for k, (trace, _) in zip(order, done, strict=True):
+        traces[k] = trace
+    return traces, sum(seconds for _, seconds in done)
 
 
 def eos_statistics(run: SharpnessTrace) -> dict:
