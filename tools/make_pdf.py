@@ -39,6 +39,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import yaml
 from bs4 import BeautifulSoup, Tag
+from chromium import CHROMIUM_ARGS, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
@@ -56,16 +57,6 @@ LEFT_OUT = {
     "chapters/execution_status": "the build's own execution report",
 }
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 # Explorer stills are taken at this scale: an explorer about 800 px wide becomes 1600 px, about
 # 230 ppi across the 17.4 cm it fills on A4 (3x: 300 ppi, but 0.7 MB more per still).
 STILL_SCALE = 2
@@ -395,9 +386,7 @@ class SiteServer:
 
 
 def chromium_path() -> str:
-    import os
-
-    path = os.environ.get("GDLAB_CHROMIUM") or shutil.which("chromium")
+    path = find_chromium()
     if not path:
         raise SystemExit("Chromium not found: install Debian's chromium (make system-deps)")
     return path

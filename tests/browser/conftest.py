@@ -4,8 +4,7 @@ request that leaves localhost blocked (so a page that needs the network fails he
 from __future__ import annotations
 
 import functools
-import os
-import shutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,16 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "test-artifacts"
 PROBE = Path(__file__).with_name("page_probe.js")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402  (tools/ is not a package)
 
 
 def content_pages() -> list[str]:
@@ -63,7 +54,7 @@ def site_url():
 
 
 def chromium_path() -> str:
-    path = os.environ.get("GDLAB_CHROMIUM") or shutil.which("chromium")
+    path = find_chromium()
     if not path:
         pytest.fail(
             "Chromium not found: `make test` installs Debian's chromium package "
@@ -161,3 +152,28 @@ def artifacts_dir():
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# -- the optimizer explorer on the built site (test_explorer.py, test_accessibility.py) -----------
+
+EXPLORER_PAGE = "chapters/optimizer_explorer.html"
+#: JavaScript: the explorer object of the i-th explorer on the page.
+EXPLORER_VIEW = "(i) => document.querySelectorAll('.gdx')[i].parentElement.__gdlabExplorer"
+
+
+def wait_for_widgets(page, timeout_ms: int = 20000) -> None:
+    """Wait until every saved widget view has been replaced by a rendered view (if any)."""
+    page.wait_for_function("() => __probe.allWidgetsRendered()", timeout=timeout_ms)
+
+
+def open_explorer(open_page, path=EXPLORER_PAGE, **kwargs):
+    """Open ``path`` with ``open_page`` and wait until its explorers are drawn."""
+    page, log = open_page(path, **kwargs)
+    wait_for_widgets(page)
+    page.wait_for_function("() => document.querySelectorAll('.gdx').length > 0")
+    return page, log
+
+
+def explorer_settings(page, index=0):
+    """The settings of the ``index``-th explorer on ``page``."""
+    return page.evaluate(f"(i) => ({EXPLORER_VIEW})(i).settings()", index)

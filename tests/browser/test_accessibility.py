@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SITE, content_pages
-from test_site import wait_for_widgets
+from conftest import EXPLORER_PAGE as EXPLORER
+from conftest import EXPLORER_VIEW as VIEW
+from conftest import SITE, content_pages, open_explorer, wait_for_widgets
+from conftest import explorer_settings as settings
 
 PAGES = content_pages()
 VENDOR = Path(__file__).with_name("vendor") / "axe-core"
@@ -30,8 +32,6 @@ AXE_VERSION = "4.14.1"
 #: The rule set: every axe rule tagged WCAG 2.0 or 2.1, level A or AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MODES = ["light", "dark"]
-EXPLORER = "chapters/optimizer_explorer.html"
-VIEW = "(i) => document.querySelectorAll('.gdx')[i].parentElement.__gdlabExplorer"
 
 
 # -- axe ----------------------------------------------------------------------------------------
@@ -202,17 +202,6 @@ def test_display_math_is_readable_by_screen_readers(open_page):
 
 
 # -- the optimizer explorer -----------------------------------------------------------------------
-
-
-def open_explorer(open_page, path=EXPLORER, **kwargs):
-    page, log = open_page(path, **kwargs)
-    wait_for_widgets(page)
-    page.wait_for_function("() => document.querySelectorAll('.gdx').length > 0")
-    return page, log
-
-
-def settings(page, index=0):
-    return page.evaluate(f"(i) => ({VIEW})(i).settings()", index)
 
 
 def spoken(v: float, digits: int = 2) -> str:

@@ -14,25 +14,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from conftest import SITE
-from test_site import wait_for_widgets
+from conftest import EXPLORER_PAGE as PAGE
+from conftest import EXPLORER_VIEW as VIEW
+from conftest import SITE, open_explorer
+from conftest import explorer_settings as settings
 
 from gdlab.optim import GD, HeavyBall, Nesterov, Newton, run
 from gdlab.problems import Quadratic
-
-PAGE = "chapters/optimizer_explorer.html"
-VIEW = "(i) => document.querySelectorAll('.gdx')[i].parentElement.__gdlabExplorer"
-
-
-def open_explorer(open_page, path=PAGE, **kwargs):
-    page, log = open_page(path, **kwargs)
-    wait_for_widgets(page)
-    page.wait_for_function("() => document.querySelectorAll('.gdx').length > 0")
-    return page, log
-
-
-def settings(page, index=0):
-    return page.evaluate(f"(i) => ({VIEW})(i).settings()", index)
 
 
 def counter(explorer):

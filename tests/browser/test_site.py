@@ -13,7 +13,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SITE, content_pages
+from conftest import SITE, content_pages, wait_for_widgets
 
 PAGES = content_pages()
 TOC_PAGES = ["intro.html", "chapters/quadratic_model.html", "bibliography.html"]
@@ -50,11 +50,6 @@ def test_page_renders_offline(open_page, artifacts_dir, path):
     assert not raw, f"raw TeX delimiters in the text: {raw[:5]}"
     assert not broken_images, f"images that did not load: {broken_images}"
     assert empty_widgets == 0, f"{empty_widgets} widget output(s) rendered empty"
-
-
-def wait_for_widgets(page, timeout_ms: int = 20000) -> None:
-    """Wait until every saved widget view has been replaced by a rendered view (if any)."""
-    page.wait_for_function("() => __probe.allWidgetsRendered()", timeout=timeout_ms)
 
 
 def _ids(html_path: Path, cache: dict) -> set[str]:
