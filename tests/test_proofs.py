@@ -37,16 +37,19 @@ def _load(path: Path):
     return module
 
 
-REF = _load(HERE / "solutions" / "proofs.py")
+REF = _load(HERE / "solutions" / "proofs.py")  # the second routes
+SMOOTHNESS = _load(HERE / "solutions" / "smoothness_bound.py")
+STEEPEST = _load(HERE / "solutions" / "steepest_descent.py")
+MINIBATCH = _load(HERE / "solutions" / "minibatch_variance.py")
 WRONG = _load(HERE / "wrong" / "proofs.py")
 REFERENCE = {
-    "4.9 integral route": REF.proof_49,
+    "4.9 integral route": SMOOTHNESS.proof_49,
     "4.9 Taylor route": REF.proof_49_taylor,
-    "4.1.1 Cauchy-Schwarz": REF.proof_411,
+    "4.1.1 Cauchy-Schwarz": STEEPEST.proof_411_bound,
     "4.1.1 Cauchy-Schwarz in absolute value": REF.proof_411_abs,
-    "4.1.1 tightness": REF.proof_411_tight,
-    "4.6.3(b) T(B, eps)": REF.proof_463,
-    "4.6.3(a) variance 1/B": _load(HERE / "solutions" / "minibatch_variance.py").proof_var,
+    "4.1.1 tightness": STEEPEST.proof_411_tight,
+    "4.6.3(b) T(B, eps)": MINIBATCH.proof_T,
+    "4.6.3(a) variance 1/B": MINIBATCH.proof_var,
 }
 
 
@@ -195,7 +198,7 @@ def _data(proof):
 
 
 def test_decoding_refuses_what_is_not_a_proof():
-    good = _data(REF.proof_411)
+    good = _data(STEEPEST.proof_411_bound)
     cases = {
         "an unknown node": {**good, "goal": [["Function", "x"], "<=", good["goal"][2]]},
         "an unknown symbol": {**good, "goal": [["Symbol", "__import__"], "<=", good["goal"][2]]},
@@ -267,8 +270,8 @@ def test_review_typesets_every_step_with_its_verdict():
     assert "**Not accepted:**" in shown and r"\int_0^1" in shown
     for math in shown.split("$")[1::2]:
         assert "|" not in math
-    assert "Proof accepted" in P.review(REF.proof_49, P.SETTINGS["4.1.3p"]).markdown
-    assert REF.proof_49._repr_markdown_().count("✓") == 5
+    assert "Proof accepted" in P.review(SMOOTHNESS.proof_49, P.SETTINGS["4.1.3p"]).markdown
+    assert SMOOTHNESS.proof_49._repr_markdown_().count("✓") == 5
 
 
 def test_menu_lists_each_fact_with_its_statement():
