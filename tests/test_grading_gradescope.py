@@ -106,3 +106,44 @@ def test_run_autograder_grades_every_notebook_and_keeps_the_best(bundle, tmp_pat
 def test_run_autograder_without_a_notebook_still_writes_results(bundle, tmp_path):
     results = _autograder(tmp_path, bundle, {})
     assert results["score"] == 0 and "No .ipynb notebook" in results["output"]
+
+
+def test_the_bundle_grades_the_proof_parts_with_the_points_set_when_it_was_built(tmp_path):
+    # an instructor sets GDLAB_PROOF_POINTS for `make grade`; the bundle built with it set must
+    # give Gradescope the same points (it used to grade every proof part at the default 1 point)
+    out = tmp_path / "bundle" / "gradescope_autograder.zip"
+    command = [sys.executable, "-m", "gdlab.grading", "gradescope", "--out", str(out)]
+    command += ["--exercise", "steepest_descent", "--seed", str(SEED), "--cell-timeout", "5"]
+    env = dict(os.environ, PYTHONPATH=LIBRARY, GDLAB_PROOF_POINTS="4.1.1p=3,4.1.1q=0.5")
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("config.json"))["proof_points"] == {
+            "4.1.1p": 3.0,
+            "4.1.1q": 0.5,
+        }
+    results = _autograder(
+        tmp_path, out, {"steepest_descent.ipynb": fx.solution("steepest_descent")}
+    )
+    max_score = {t["name"]: t["max_score"] for t in results["tests"]}
+    assert max_score["4.1.1p"] == 3 and max_score["4.1.1q"] == 0.5
+    proofs = {"4.1.1p", "4.1.1q"}
+    others = sum(p.points for p in EXERCISES["steepest_descent"].parts if p.id not in proofs)
+    assert results["score"] == others + 3.5
+
+
+def test_a_bundle_run_with_other_points_than_its_config_says_so(bundle, tmp_path):
+    # run_submission refuses to grade with points its config.json does not name
+    from gdlab.grading.gradescope import run_submission
+
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    fx.write(fx.solution("steepest_descent"), root / "submission" / "s.ipynb")
+    with zipfile.ZipFile(bundle) as archive:
+        config = tmp_path / "config.json"
+        config.write_bytes(archive.read("config.json"))
+    os.environ["GDLAB_PROOF_POINTS"] = "4.1.1p=2"
+    try:
+        results = run_submission(root, config)
+    finally:
+        del os.environ["GDLAB_PROOF_POINTS"]
+    assert results["score"] == 0 and "GDLAB_PROOF_POINTS='4.1.1p=2'" in results["output"]

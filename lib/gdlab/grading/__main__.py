@@ -13,7 +13,8 @@ Subcommands:
 ``gradescope [--out gradescope_autograder.zip] [--exercise NAME] [--seed N] [limits]``
     Build the Gradescope autograder bundle: the folder ``gradescope_autograder/``
     (``setup.sh``, ``run_autograder``, ``config.json``, ``requirements.txt``, the library)
-    and its zip, to upload to Gradescope.
+    and its zip, to upload to Gradescope. The points of the proof parts are those of
+    ``GDLAB_PROOF_POINTS`` when the bundle is built (kept in ``config.json``).
 ``gradescope-run --root /autograder --config CONFIG``
     Internal (used by ``run_autograder``): grade ``ROOT/submission``, write
     ``ROOT/results/results.json``.

@@ -6,7 +6,8 @@ autograder, "Zip file upload")::
     setup.sh          installs Python and the pinned grading dependencies (once, image build)
     run_autograder    grades /autograder/submission, writes /autograder/results/results.json
     requirements.txt  the grading dependencies, pinned to the versions that built the bundle
-    config.json       the exercise (or none: detected per notebook), the seed and the limits
+    config.json       the exercise (or none: detected per notebook), the seed, the limits and
+                      the points of the proof parts
     lib/gdlab/        the library (the grader, and what the notebooks import)
 
 No test, reference solution or course file is in the bundle. ``run_autograder`` calls
@@ -39,6 +40,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gdlab.grading import EXERCISES
+from gdlab.grading.proof_parts import points_from_env
 from gdlab.grading.sandbox import Limits
 
 # What the grader imports, directly or in the student's kernel (pip resolves the rest).
@@ -74,6 +76,8 @@ SOURCE="$(cd "$(dirname "$0")" && pwd)"
 PYTHON="$ROOT/venv/bin/python"
 [ -x "$PYTHON" ] || PYTHON=python3
 mkdir -p "$ROOT/results"
+# the points of the proof parts, as set when the bundle was built (also in config.json)
+export GDLAB_PROOF_POINTS="@PROOF_POINTS@"
 PYTHONPATH="$SOURCE/lib" "$PYTHON" -m gdlab.grading gradescope-run \\
     --root "$ROOT" --config "$SOURCE/config.json"
 """
@@ -106,12 +110,18 @@ def build_bundle(
     exercise: str | None = None,
     seed: int | None = None,
     limits: Limits | None = None,
+    proof_points: dict[str, float] | None = None,
 ) -> Path:
     """Write the bundle folder (``out`` without ``.zip``) and the zip ``out``; return the zip.
 
     ``exercise`` names the one exercise of the assignment (else each notebook's exercise is
     detected); ``seed`` fixes the grader's inputs (default: drawn now, kept in config.json).
+    ``proof_points`` gives the proof parts other points than the default, as
+    ``GDLAB_PROOF_POINTS`` does for ``make grade``; by default it is read from that variable
+    when the bundle is built, and the bundle's ``run_autograder`` grades with it.
     """
+    text = _points_text(points_from_env() if proof_points is None else proof_points)
+    proof_points = points_from_env(text)  # checked: known parts, finite points >= 0
     if exercise is not None and exercise not in EXERCISES:
         raise ValueError(f"exercise must be one of {sorted(EXERCISES)}, got {exercise!r}")
     out = Path(out)
@@ -136,11 +146,16 @@ def build_bundle(
         "exercise": exercise,
         "seed": secrets.randbelow(2**31) if seed is None else int(seed),
         "limits": asdict(limits or Limits()),
+        "proof_points": proof_points,
     }
     (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
     (folder / "requirements.txt").write_text(_requirements())
-    for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
-        (folder / name).write_text(text)
+    scripts = (
+        ("setup.sh", SETUP_SH),
+        ("run_autograder", RUN_AUTOGRADER.replace("@PROOF_POINTS@", text)),
+    )
+    for name, script in scripts:
+        (folder / name).write_text(script)
         (folder / name).chmod(0o755)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path in sorted(folder.rglob("*")):
@@ -149,6 +164,13 @@ def build_bundle(
                 with path.open("rb") as handle:
                     bundle.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
     return out
+
+
+def _points_text(points) -> str:
+    """``{"4.1.3p": 2.0}`` as ``GDLAB_PROOF_POINTS`` writes it: ``4.1.3p=2``."""
+    if not isinstance(points, dict):
+        raise ValueError(f"proof_points must be a dict of part -> points, got {points!r}")
+    return ",".join(f"{part}={value!r}" for part, value in sorted(points.items()))
 
 
 def _submission_id(root: Path) -> str:
@@ -175,6 +197,13 @@ def run_submission(root: Path, config_file: Path) -> dict:
     results_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         config = json.loads(Path(config_file).read_text())
+        wanted, used = config.get("proof_points", {}), points_from_env()
+        if wanted != used:
+            raise ValueError(
+                f"config.json gives the proof parts the points {wanted}, but this run grades "
+                f"with GDLAB_PROOF_POINTS={os.environ.get('GDLAB_PROOF_POINTS', '')!r}; "
+                "run the bundle's run_autograder, which sets it"
+            )
         known = {f.name for f in fields(Limits)}
         limits = Limits(**{k: v for k, v in config.get("limits", {}).items() if k in known})
         notebooks = sorted(
