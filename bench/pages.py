@@ -8,7 +8,7 @@ is printed too: on 2 cores a concurrent job can double the figures. Run from the
     .venv/bin/python bench/pages.py [--cells] [PAGE ...]
 
 where PAGE is a path such as ``chapters/edge_of_stability.md`` (all executable pages if none);
-``--cells`` also prints each page's five slowest cells.
+``--cells`` also prints each page's eight slowest cells.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main(arguments: list[str]) -> int:
         flag = "" if seconds < TARGET_SECONDS else "  OVER"
         print(f"{str(page.relative_to(ROOT)):42s} {seconds:7.1f}   < {TARGET_SECONDS:.0f}{flag}")
         if show_cells:
-            for cell_seconds, first_line in sorted(cells, reverse=True)[:5]:
+            for cell_seconds, first_line in sorted(cells, reverse=True)[:8]:
                 print(f"    {cell_seconds:6.1f}  {first_line}")
         if seconds >= TARGET_SECONDS:
             slow.append(page)

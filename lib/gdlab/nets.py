@@ -116,8 +116,9 @@ class TanhMLP:
         acts = [X]
         params = self.layers(w)
         for l, (W, b) in enumerate(params):
-            z = acts[-1] @ W.T + b
-            acts.append(z if l == len(params) - 1 else np.tanh(z))
+            z = acts[-1] @ W.T
+            z += b  # in place: the same numbers as `acts[-1] @ W.T + b`, one array fewer
+            acts.append(z if l == len(params) - 1 else np.tanh(z, out=z))
         return acts
 
 
@@ -276,17 +277,19 @@ class MSELoss(Problem):
         params = self.net.layers(w)
         g = np.empty_like(w)
         deltas, backs, slopes = [None] * n_layers, [None] * n_layers, [None] * n_layers
-        delta = (acts[-1] - Y) / Y.shape[0]  # dL/dz_L
+        delta = acts[-1] - Y
+        delta /= Y.shape[0]  # dL/dz_L
         for l in range(n_layers - 1, -1, -1):
-            w_slice, b_slice, _ = self.net._slices[l]
+            w_slice, b_slice, shape = self.net._slices[l]
             a_prev = acts[l]
             deltas[l] = delta
-            g[w_slice] = (delta.T @ a_prev).ravel()  # dL/dW_l
-            g[b_slice] = delta.sum(axis=0)  # dL/db_l
+            np.matmul(delta.T, a_prev, out=g[w_slice].reshape(shape))  # dL/dW_l
+            np.sum(delta, axis=0, out=g[b_slice])  # dL/db_l
             if l > 0:
                 backs[l] = delta @ params[l][0]
-                slopes[l] = 1.0 - a_prev**2  # tanh' = 1 - tanh^2
-                delta = backs[l] * slopes[l]
+                slope = np.square(a_prev)
+                slopes[l] = np.subtract(1.0, slope, out=slope)  # tanh' = 1 - tanh^2
+                delta = backs[l] * slope
         return g, deltas, backs, slopes
 
     def _hvp(self, w, v):
