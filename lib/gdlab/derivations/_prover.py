@@ -1,6 +1,7 @@
 """Proof methods for one obligation: an expression that must be zero, non-negative or positive.
 
-Nothing here samples. An equality is proved by simplifying to zero. An inequality is proved by
+Nothing here samples. An equality is proved by an exact zero test of rational functions
+(:func:`._exact.rational_zero`), else by simplifying to zero. An inequality is proved by
 
 1. mapping the assumed ranges onto a box: a symbol with two bounds becomes
    ``lo + (hi - lo) * s`` with ``s`` in ``[0, 1]``; with one bound, ``lo + u`` or ``hi - u`` with
@@ -8,8 +9,9 @@ Nothing here samples. An equality is proved by simplifying to zero. An inequalit
 2. removing ``Abs``/``Max``/``Min`` by their sign, or by the cases their definition allows;
 3. sign analysis: SymPy's assumptions, products and powers of signed factors, sums of signed
    terms, ``p - q`` with ``p, q >= 0`` signed like ``p^2 - q^2``, a factor linear in a box
-   variable signed by its two endpoints, and a univariate factor solved by ``solveset`` over
-   its interval.
+   variable signed by its two endpoints, and a factor in one box variable: exactly from the
+   real roots of a rational function (:func:`._exact.unit_interval_sign`), else by ``solveset``
+   over its interval.
 
 When none of these applies the obligation is reported as not proved, with its residual.
 """
@@ -17,10 +19,13 @@ When none of these applies the obligation is reported as not proved, with its re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
+
+from ._exact import rational_zero, unit_interval_sign
 
 __all__ = ["Region", "Sign", "prove_nonneg", "prove_zero", "region", "sign", "sum_normal"]
 
@@ -95,6 +100,8 @@ class Region:
     equalities: dict = field(default_factory=dict)  # symbol -> value (from Eq assumptions)
     atoms: dict = field(default_factory=dict)  # non-symbol atom -> stand-in symbol
     notes: list = field(default_factory=list)
+    # sign() results on this region, by (expression, depth, units at the time)
+    signs: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, expr):
         expr = substitute_equalities(expr, self.equalities)
@@ -126,6 +133,21 @@ def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
     expr = sp.sympify(expr)
     if depth > 12:
         return UNKNOWN
+    # The result depends only on the expression, the depth (the recursion is cut at 12) and
+    # the box variables; the same sub-expressions recur across the attempts below.
+    key = (expr, depth, tuple(region.units.items()))
+    found = region.signs.get(key)
+    if found is None:
+        found = region.signs[key] = _sign(expr, region, depth)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _factor(expr):
+    return sp.factor(expr)
+
+
+def _sign(expr, region: Region, depth: int) -> Sign:
     if expr.is_number:
         if expr.is_zero:
             return ZERO
@@ -159,7 +181,7 @@ def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
         if not found.decided:
             found |= _linear_unit_sign(expr, region, depth)
         if not found.decided:
-            factored = sp.factor(expr)
+            factored = _factor(expr)
             if factored != expr and not isinstance(factored, sp.Add):
                 found |= sign(factored, region, depth + 1)
         if not found.decided:
@@ -243,7 +265,16 @@ def _univariate_sign(expr, region: Region) -> Sign:
     (s,) = free
     if s not in region.units:
         return UNKNOWN
-    open0, open1 = region.units[s]
+    return _unit_sign(expr, s, *region.units[s])
+
+
+@lru_cache(maxsize=2048)
+def _unit_sign(expr, s, open0: bool, open1: bool) -> Sign:
+    """The sign of ``expr``, a function of ``s`` alone, on ``s``'s interval: exactly from the
+    roots of a rational function, else by ``solveset`` over the interval."""
+    exact = unit_interval_sign(expr, s, open0, open1)
+    if exact is not None:
+        return Sign(*exact)
     box = sp.Interval(0, 1, open0, open1)
     found = UNKNOWN
     for rel, fact in ((expr > 0, POS), (expr >= 0, NONNEG), (expr < 0, NEG), (expr <= 0, NONPOS)):
@@ -276,7 +307,7 @@ def _bounds_of(rel: Relational, region: Region) -> list:
         out.append((big, "lower", small, strict))
     if out:
         return out
-    diff = sp.factor(big - small)
+    diff = _factor(big - small)
     keep, flip = [], False
     for f in sp.Mul.make_args(diff):
         s = sign(f, region)
@@ -468,8 +499,9 @@ def _offset(value, reference):
     return diff if diff.is_number else 0
 
 
+@lru_cache(maxsize=1024)
 def _zero(e) -> bool:
-    if e == 0:
+    if e == 0 or rational_zero(e):
         return True
     for attempt in (sp.cancel, sp.expand, sp.simplify):
         try:
