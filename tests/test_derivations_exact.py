@@ -164,6 +164,12 @@ F = sp.Function("F")
         (a**3 - b**3) / (a - b) - (a**2 + a * b + b**2),
         (a + 1) ** -3 * (a**2 + 2 * a + 1) * sp.cos(t) - sp.cos(t) / (a + 1),
         sp.sin(t) * (F(a) + 1) ** 2 - sp.sin(t) * (F(a) ** 2 + 2 * F(a) + 1),
+        # sin^2 + cos^2 = 1, as the 2x2 eigenbasis (a rotation) needs it
+        sp.sin(t) ** 2 + sp.cos(t) ** 2 - 1,
+        a * sp.sin(t) ** 3 + a * sp.sin(t) * sp.cos(t) ** 2 - a * sp.sin(t),
+        1 / (sp.sin(t) ** 2 + sp.cos(t) ** 2) - 1,
+        (sp.cos(t) * a - sp.sin(t) * b) ** 2 + (sp.sin(t) * a + sp.cos(t) * b) ** 2 - a**2 - b**2,
+        sp.sin(a) ** 4 - sp.cos(a) ** 4 - (sp.sin(a) ** 2 - sp.cos(a) ** 2) + 0 * sp.sin(t),
     ],
 )
 def test_rational_zero_proves_identities(expr):
@@ -184,7 +190,11 @@ def test_rational_zero_proves_the_cayley_transform_orthogonal():
     [
         (a + b) ** 2 - a**2 - b**2,
         a / b - b / a,
-        sp.sin(t) ** 2 + sp.cos(t) ** 2 - 1,  # true, but not as a rational function: declined
+        sp.sin(2 * t) - 2 * sp.sin(t) * sp.cos(t),  # true, but sin(2t) is another atom: declined
+        sp.sin(t) ** 2 - sp.cos(t) ** 2,
+        sp.sin(t) ** 2 + sp.cos(a) ** 2 - 1,  # different arguments
+        # 1/2 where defined, and defined nowhere: its denominator reduces to 0
+        (sp.sin(t) ** 2 + sp.cos(t) ** 2 - 1) / (2 * sp.sin(t) ** 2 + 2 * sp.cos(t) ** 2 - 2),
         sp.sqrt(a) * sp.sqrt(b) - sp.sqrt(a * b),  # not an identity for negative a, b
         1 / (a - b),
         sp.oo * a + b,
@@ -202,5 +212,40 @@ def test_rational_zero_respects_noncommuting_factors():
 
 
 def test_prove_zero_still_falls_back_to_simplify():
-    assert _prover.prove_zero(sp.sin(t) ** 2 + sp.cos(t) ** 2 - 1)[0]
+    beta = sp.Symbol("beta", positive=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    expr = -beta * (1 - beta ** (n - 1)) + beta - beta**n  # adam_bias_correction's step 1
+    assert not rational_zero(expr)
+    assert _prover.prove_zero(expr)[0]
+    assert _prover.prove_zero(sp.sin(2 * t) - 2 * sp.sin(t) * sp.cos(t))[0]
     assert not _prover.prove_zero(sp.sin(t) ** 2 - sp.cos(t) ** 2)[0]
+
+
+# --------------------------------------------------------------------------- early stop
+
+
+def test_goal_stops_once_nonnegativity_is_proved(monkeypatch):
+    """A sum of non-negative terms is non-negative: the goal ">= 0" needs no factoring
+    (newton_step(3) step 7, a squared norm, spent 1 s factoring in search of a strict sign)."""
+    calls = []
+    factor = _prover._factor
+
+    def spy(expr):
+        calls.append(expr)
+        return factor(expr)
+
+    monkeypatch.setattr(_prover, "_factor", spy)
+    x, y = sp.symbols("x y", real=True)
+    squares = (x * y - 3 * x + 2) ** 2 / (x**2 + 1) + (x + y - 1) ** 2 / (y**2 + 2)  # not expanded
+    assert _prover.prove_nonneg(squares)[0]
+    assert calls == []
+    assert not _prover.prove_nonneg(squares, strict=True)[0]  # the full search, which factors
+    assert calls
+
+
+def test_an_early_partial_sign_is_not_memoised():
+    expr = s**2 + (s - 1) ** 2  # > 0 on [0, 1], but each term alone only >= 0
+    reg = Region(units={s: (False, False)})
+    assert sign(expr, reg, enough=_prover._need_nonneg) == NONNEG
+    assert sign(expr, reg) == POS
+    assert sign(expr, reg, enough=_prover._need_nonneg) == POS  # the full answer, memoised

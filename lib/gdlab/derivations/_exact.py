@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.polys.domains import QQ
+from sympy.polys.orderings import lex
 from sympy.polys.polyerrors import PolynomialError
 from sympy.polys.rings import PolyRing
 
@@ -43,32 +44,43 @@ def rational_zero(expr) -> bool:
     """Whether ``expr`` is identically zero as a rational function of its atoms.
 
     ``expr`` is read as a tree of sums, products and integer powers over rational numbers and
-    *atoms* (symbols, function values, non-integer powers, other numbers), each atom an
-    independent indeterminate. The tree is evaluated bottom-up as a pair (numerator,
-    denominator) of polynomials over QQ in the atoms, and the claim holds iff the numerator is
-    the zero polynomial (every denominator is a product of non-zero polynomials). Treating atoms
-    as independent can only miss identities (``sin^2 + cos^2 = 1``), never invent one, so
-    ``True`` is a proof that ``expr == 0`` wherever it is defined and ``False`` means "not
-    decided here". Used before ``cancel`` in the prover's equality test, which it matches on
-    rational functions at a fraction of the cost.
+    *atoms* (symbols, function values, non-integer powers, other numbers). The tree is
+    evaluated bottom-up as a pair (numerator, denominator) of polynomials over QQ in the atoms,
+    and the claim holds iff the numerator is the zero polynomial (every denominator is a
+    product of non-zero polynomials). The atoms are independent indeterminates, except that
+    ``sin(x)`` and ``cos(x)`` of the same ``x`` satisfy ``sin(x)^2 + cos(x)^2 = 1``: the
+    numerator is then reduced modulo these relations (a Groebner basis in lex order with the
+    sines first, their leading terms ``sin(x)^2`` being coprime), and the claim holds iff the
+    remainder is zero while no inverted polynomial reduces to zero. Missing a relation can only
+    miss an identity, never invent one, so ``True`` is a proof that ``expr == 0`` wherever it is
+    defined and ``False`` means "not decided here". Used before ``cancel`` and ``simplify`` in
+    the prover's equality test, at a fraction of their cost.
     """
     expr = sp.sympify(expr)
     if not isinstance(expr, sp.Expr) or not expr.is_commutative or expr.has(*_SPECIAL):
         return False
-    atoms: dict = {}
+    found = []
     for node in sp.preorder_traversal(expr):
-        if _opaque(node) and node not in atoms:
-            atoms[node] = len(atoms)
-    if not atoms:
+        if _opaque(node) and node not in found:
+            found.append(node)
+    if not found:
         return expr == 0
-    ring = PolyRing([sp.Dummy(f"g{k}") for k in range(len(atoms))], QQ)
+    trig: dict = {}
+    for node in found:
+        if isinstance(node, (sp.sin, sp.cos)):
+            trig.setdefault(node.args[0], {})[type(node)] = node
+    pairs = [(p[sp.sin], p[sp.cos]) for p in trig.values() if len(p) == 2]
+    first = [sine for sine, _ in pairs]
+    order = first + [node for node in found if node not in first]
+    atoms = {node: k for k, node in enumerate(order)}
+    ring = PolyRing([sp.Dummy(f"g{k}") for k in range(len(atoms))], QQ, lex)
     gens = ring.gens
-    one, memo = ring.one, {}
+    one, memo, inverted = ring.one, {}, []
 
     def convert(node):
-        found = memo.get(node)
-        if found is not None:
-            return found
+        done = memo.get(node)
+        if done is not None:
+            return done
         if node in atoms:
             out = (gens[atoms[node]], one)
         elif node.is_Rational:
@@ -92,6 +104,7 @@ def rational_zero(expr) -> bool:
             if k < 0:
                 if not n:
                     raise _Undecided  # 1/0: leave it to the general test
+                inverted.append(n)
                 n, d, k = d, n, -k
             out = (n**k, d**k)
         memo[node] = out
@@ -101,7 +114,12 @@ def rational_zero(expr) -> bool:
         num, _ = convert(expr)
     except (_Undecided, RecursionError):
         return False
-    return not num
+    if not num:
+        return True
+    if not pairs:
+        return False
+    basis = [gens[atoms[s]] ** 2 + gens[atoms[c]] ** 2 - 1 for s, c in pairs]
+    return not num.rem(basis) and all(p.rem(basis) for p in inverted)
 
 
 # --------------------------------------------------------------------------- univariate sign

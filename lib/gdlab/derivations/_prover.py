@@ -127,8 +127,13 @@ def _subs(expr, mapping):
     return expr.xreplace(mapping) if all(k.is_Symbol for k in mapping) else expr.subs(mapping)
 
 
-def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
-    """Prove what can be proved about the sign of ``expr`` on ``region``'s box."""
+def sign(expr, region: Region | None = None, depth: int = 0, enough=None) -> Sign:
+    """Prove what can be proved about the sign of ``expr`` on ``region``'s box.
+
+    ``enough`` (a predicate on :class:`Sign`) stops the search at this level once what the
+    caller needs is proved; the result may then be weaker than the full analysis. The facts
+    only accumulate, so a predicate that is true of the early result is true of the full one.
+    """
     region = region or Region()
     expr = sp.sympify(expr)
     if depth > 12:
@@ -138,8 +143,15 @@ def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
     key = (expr, depth, tuple(region.units.items()))
     found = region.signs.get(key)
     if found is None:
-        found = region.signs[key] = _sign(expr, region, depth)
+        done = _decided if enough is None else (lambda s: s.decided or enough(s))
+        found = _sign(expr, region, depth, done)
+        if enough is None:  # an early, partial answer is not memoised
+            region.signs[key] = found
     return found
+
+
+def _decided(s: Sign) -> bool:
+    return s.decided
 
 
 @lru_cache(maxsize=1024)
@@ -147,7 +159,7 @@ def _factor(expr):
     return sp.factor(expr)
 
 
-def _sign(expr, region: Region, depth: int) -> Sign:
+def _sign(expr, region: Region, depth: int, done) -> Sign:
     if expr.is_number:
         if expr.is_zero:
             return ZERO
@@ -165,7 +177,7 @@ def _sign(expr, region: Region, depth: int) -> Sign:
         found |= NEG
     elif expr.is_nonpositive:
         found |= NONPOS
-    if found.decided:
+    if done(found):
         return found
     if isinstance(expr, sp.Mul):
         total = POS
@@ -176,21 +188,21 @@ def _sign(expr, region: Region, depth: int) -> Sign:
         found |= _pow_sign(expr, region, depth)
     elif isinstance(expr, sp.Add):
         found |= _add_sign([sign(t, region, depth + 1) for t in expr.args])
-        if not found.decided:
+        if not done(found):
             found |= _two_term_sign(expr, region, depth)
-        if not found.decided:
+        if not done(found):
             found |= _linear_unit_sign(expr, region, depth)
-        if not found.decided:
+        if not done(found):
             factored = _factor(expr)
             if factored != expr and not isinstance(factored, sp.Add):
                 found |= sign(factored, region, depth + 1)
-        if not found.decided:
+        if not done(found):
             num, den = sp.fraction(sp.together(expr))
             if den != 1:
                 found |= _mul_sign(
                     sign(num, region, depth + 1), _inverse(sign(den, region, depth + 1))
                 )
-        if not found.decided:
+        if not done(found):
             found |= _univariate_sign(expr, region)
     return found
 
@@ -555,6 +567,14 @@ def _has_symbolic_sum(e) -> bool:
     )
 
 
+def _need_pos(s: Sign) -> bool:
+    return s.pos
+
+
+def _need_nonneg(s: Sign) -> bool:
+    return s.nonneg
+
+
 def _goal(e, strict: bool, reg: Region, depth: int = 0) -> bool:
     e = _eliminate_known_abs(e, reg)
     node = next(
@@ -562,8 +582,8 @@ def _goal(e, strict: bool, reg: Region, depth: int = 0) -> bool:
         None,
     )
     if node is None or depth > 6:
-        s = sign(e, reg)
-        return s.pos if strict else s.nonneg
+        need = _need_pos if strict else _need_nonneg
+        return need(sign(e, reg, enough=need))
     d = sp.Dummy("d")
     linear = e.xreplace({node: d})
     coeff = sp.diff(linear, d)
