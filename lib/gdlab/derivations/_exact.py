@@ -4,7 +4,7 @@ Both are exact (no sampling, no floating point) and answer only when they can de
 prover falls back to ``cancel``/``simplify`` and ``solveset`` otherwise.
 
 - :func:`rational_zero`: whether an expression is identically zero as a rational function of
-  its atoms, by evaluating it bottom-up as a fraction of sparse polynomials over QQ (no gcd, no
+  its atoms, by evaluating it bottom-up as a fraction of sparse polynomials over ZZ (no gcd, no
   global expansion of the unexpanded matrix products the checker builds).
 - :func:`unit_interval_sign`: the sign of a univariate rational function with rational
   coefficients on ``[0, 1]`` (either end open), from the real roots of its numerator, isolated
@@ -14,7 +14,7 @@ prover falls back to ``cancel``/``simplify`` and ``solveset`` otherwise.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.polys.domains import QQ
+from sympy.polys.domains import ZZ
 from sympy.polys.orderings import lex
 from sympy.polys.polyerrors import PolynomialError
 from sympy.polys.rings import PolyRing
@@ -45,7 +45,7 @@ def rational_zero(expr) -> bool:
 
     ``expr`` is read as a tree of sums, products and integer powers over rational numbers and
     *atoms* (symbols, function values, non-integer powers, other numbers). The tree is
-    evaluated bottom-up as a pair (numerator, denominator) of polynomials over QQ in the atoms,
+    evaluated bottom-up as a pair (numerator, denominator) of polynomials over ZZ in the atoms,
     and the claim holds iff the numerator is the zero polynomial (every denominator is a
     product of non-zero polynomials). The atoms are independent indeterminates, except that
     ``sin(x)`` and ``cos(x)`` of the same ``x`` satisfy ``sin(x)^2 + cos(x)^2 = 1``: the
@@ -73,7 +73,7 @@ def rational_zero(expr) -> bool:
     first = [sine for sine, _ in pairs]
     order = first + [node for node in found if node not in first]
     atoms = {node: k for k, node in enumerate(order)}
-    ring = PolyRing([sp.Dummy(f"g{k}") for k in range(len(atoms))], QQ, lex)
+    ring = PolyRing([sp.Dummy(f"g{k}") for k in range(len(atoms))], ZZ, lex)
     gens = ring.gens
     one, memo, inverted = ring.one, {}, []
 
@@ -84,7 +84,7 @@ def rational_zero(expr) -> bool:
         if node in atoms:
             out = (gens[atoms[node]], one)
         elif node.is_Rational:
-            out = (ring(QQ(int(node.p), int(node.q))), one)
+            out = (ring(int(node.p)), ring(int(node.q)))  # integer coefficients: faster
         elif node.is_Add or node.is_Mul:
             if not node.is_commutative:
                 raise _Undecided
@@ -96,7 +96,15 @@ def rational_zero(expr) -> bool:
                 elif d == den:
                     num = num + n
                 else:
-                    num, den = num * d + n * den, den * d
+                    q, r = den.div(d)
+                    if not r:
+                        num = num + n * q
+                    else:
+                        q, r = d.div(den)
+                        if not r:
+                            num, den = num * q + n, d
+                        else:
+                            num, den = num * d + n * den, den * d
             out = (num, den)
         else:  # an integer power
             n, d = convert(node.base)
