@@ -39,6 +39,14 @@ CASES = [
     (1 / s, True, False, (True, True, False, False)),  # pole at the open end
     ((s - 2) / (s + 1), False, False, (False, False, True, True)),
     ((s - third) ** 2 / (s + 1), False, False, (False, True, False, False)),
+    # roots of s: s = u^L with L the lcm of the root orders, on the same interval
+    (sp.sqrt(s) - 1, False, True, (False, False, True, True)),  # heavy_ball_rate's residual
+    (sp.sqrt(s) - 1, False, False, (False, False, False, True)),
+    (sp.sqrt(s) - s, False, False, (False, True, False, False)),
+    (sp.sqrt(s) - s, True, True, (True, True, False, False)),
+    (s ** sp.Rational(1, 3) - half, False, False, (False,) * 4),
+    (1 / sp.sqrt(s) - 1, True, True, (True, True, False, False)),
+    (s ** sp.Rational(2, 3) - sp.sqrt(s) + 1, False, False, (True, True, False, False)),
     # positive although its quartic numerator dips close to 0 (the solveset route missed it)
     (
         (s * (s - sp.Rational(4, 5)) ** 2 * (s - sp.Rational(3, 10)) + sp.Rational(1, 25))
@@ -62,7 +70,9 @@ def test_unit_interval_sign_cases(expr, open0, open1, expected):
         (1 / (s - half), True, True),  # pole inside
         ((2 * s - 1) / (4 * s - 2), False, False),  # removable, but undefined at 1/2
         (1 / (1 + 1 / (s - half)), False, False),  # undefined at 1/2 although together hides it
-        (sp.sqrt(s) - half, False, False),  # not a rational function
+        (sp.sqrt(s + 1) - half, False, False),  # not a rational function of s or of a root
+        (sp.sqrt(s) + sp.sqrt(s + 1), False, False),
+        (1 / sp.sqrt(s), False, False),  # pole at the closed end, after s = u^2
         (sp.exp(s) - 2, False, False),
         (s - sp.sqrt(2) / 2, False, False),  # irrational coefficient
         (s - sp.pi / 4, False, False),

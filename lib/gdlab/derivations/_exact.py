@@ -7,11 +7,14 @@ prover falls back to ``cancel``/``simplify`` and ``solveset`` otherwise.
   its atoms, by evaluating it bottom-up as a fraction of sparse polynomials over ZZ (no gcd, no
   global expansion of the unexpanded matrix products the checker builds).
 - :func:`unit_interval_sign`: the sign of a univariate rational function with rational
-  coefficients on ``[0, 1]`` (either end open), from the real roots of its numerator, isolated
-  over QQ, and its value at exact rational points between them.
+  coefficients (of ``s`` or of a root of ``s``) on ``[0, 1]`` (either end open), from the real
+  roots of its numerator, isolated over QQ, and its value at exact rational points between
+  them.
 """
 
 from __future__ import annotations
+
+import math
 
 import sympy as sp
 from sympy.polys.domains import ZZ
@@ -190,12 +193,34 @@ def _interior_roots(p: sp.Poly) -> list:
     return found
 
 
+def _clear_roots(expr, s):
+    """Write ``s = u^L`` so that every power ``s^(p/q)`` becomes ``u^(pL/q)``, an integer power.
+
+    ``u -> u^L`` maps [0, 1] onto itself, increasing, with 0 and 1 fixed, so the ends keep
+    their kind and a sign proved for ``u`` is proved for ``s``; and ``(u^L)^(p/q) = u^(pL/q)``
+    for ``u >= 0``.
+    """
+    roots = {
+        node
+        for node in sp.preorder_traversal(expr)
+        if node.is_Pow and node.base == s and node.exp.is_Rational and not node.exp.is_Integer
+    }
+    if not roots:
+        return expr, s
+    power = math.lcm(*(int(node.exp.q) for node in roots))
+    u = sp.Dummy("u", nonnegative=True)
+    mapping = {node: u ** (node.exp * power) for node in roots}
+    mapping[s] = u**power
+    return expr.xreplace(mapping), u
+
+
 def unit_interval_sign(expr, s, open0: bool, open1: bool):
     """The sign of ``expr`` on the interval from 0 to 1 in ``s`` (each end open or closed).
 
     Returns ``(pos, nonneg, neg, nonpos)``, each proved exactly, or ``None`` when the method
-    does not apply: ``expr`` is not a rational function of ``s`` with rational coefficients, is
-    identically zero, or has a denominator (anywhere in its tree) that vanishes on the interval.
+    does not apply: ``expr`` is not a rational function of ``s`` (or of a root ``s^(1/q)``) with
+    rational coefficients, is identically zero, or has a denominator (anywhere in its tree) that
+    vanishes on the interval.
 
     The numerator's distinct roots inside (0, 1) are isolated by rational intervals (Sturm
     sequences over QQ); between consecutive roots, and between the ends and the first and last
@@ -206,6 +231,7 @@ def unit_interval_sign(expr, s, open0: bool, open1: bool):
     expr = sp.sympify(expr)
     if expr.free_symbols != {s}:
         return None
+    expr, s = _clear_roots(expr, s)
     try:
         for node in sp.preorder_traversal(expr):
             if node.is_Pow and node.exp.is_negative:
