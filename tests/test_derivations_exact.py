@@ -215,6 +215,18 @@ def test_rational_zero_never_calls_a_nonzero_zero(expr):
     assert not rational_zero(expr)
 
 
+def test_rational_zero_gives_up_on_a_blown_up_denominator(monkeypatch):
+    from gdlab.derivations import _exact
+
+    x = sp.symbols("x0:6", real=True)
+    fractions = sp.Add(*[1 / (1 + v) for v in x])
+    expr = fractions - sp.together(fractions)
+    assert expr != 0 and rational_zero(expr)
+    monkeypatch.setattr(_exact, "_MAX_TERMS", 50)
+    assert not rational_zero(expr)  # declined past the size bound: cancel decides it
+    assert _prover.prove_zero(expr)[0]
+
+
 def test_rational_zero_respects_noncommuting_factors():
     A, B = sp.symbols("A B", commutative=False)
     assert not rational_zero(A * B - B * A)

@@ -26,6 +26,8 @@ __all__ = ["rational_zero", "unit_interval_sign"]
 
 #: refinement steps allowed to separate isolating intervals from 0, 1 and each other
 _MAX_REFINE = 200
+#: terms a numerator or denominator may reach in the zero test before it gives up
+_MAX_TERMS = 20_000
 _SPECIAL = (sp.S.Infinity, sp.S.NegativeInfinity, sp.S.ComplexInfinity, sp.S.NaN)
 
 
@@ -118,6 +120,8 @@ def rational_zero(expr) -> bool:
                 inverted.append(n)
                 n, d, k = d, n, -k
             out = (n**k, d**k)
+        if len(out[0]) + len(out[1]) > _MAX_TERMS:
+            raise _Undecided  # denominators multiplied without gcd: leave it to cancel
         memo[node] = out
         return out
 
