@@ -271,3 +271,40 @@ def test_an_early_partial_sign_is_not_memoised():
     assert sign(expr, reg, enough=_prover._need_nonneg) == NONNEG
     assert sign(expr, reg) == POS
     assert sign(expr, reg, enough=_prover._need_nonneg) == POS  # the full answer, memoised
+
+
+# --------------------------------------------------------------------------- quick proofs
+
+
+def test_quick_zero_proof_is_the_first_step_of_the_full_one():
+    identity = (a + b) ** 2 - a**2 - 2 * a * b - b**2
+    assert _prover.prove_zero(identity, quick=True) == _prover.prove_zero(identity)
+    assert _prover.prove_zero(identity, quick=True)[2] == "simplifies to 0"
+    trig = sp.sin(2 * t) - 2 * sp.sin(t) * sp.cos(t)  # simplify proves it, the quick test not
+    assert not _prover.prove_zero(trig, quick=True)[0] and _prover.prove_zero(trig)[0]
+    matrix = sp.Matrix([identity, trig])
+    assert not _prover.prove_zero(matrix, quick=True)[0] and _prover.prove_zero(matrix)[0]
+
+
+def test_identities_proved_by_the_exact_test_are_not_sampled(monkeypatch):
+    import gdlab.derivations as gd
+    from gdlab.derivations import _refute
+    from gdlab.derivations.core import check_step
+    from gdlab.derivations.mutate import mutants
+
+    calls = []
+    refute = _refute.refute
+
+    def spy(ob, *args, **kwargs):
+        calls.append(ob.note)
+        return refute(ob, *args, **kwargs)
+
+    monkeypatch.setattr(_refute, "refute", spy)
+    d = gd.quadratic_eigenbasis(2)
+    result = check_step(d, 4)  # U^T (I - eta A) U = I - eta Lambda: a rotation, sin^2 + cos^2
+    assert result.ok and result.how == "identity, entry by entry" and calls == []
+    wrong = next(m for m in mutants(d, 4) if m.kind != "relation")
+    result = check_step(wrong.derivation, 4)
+    assert not result.ok and result.counterexample is not None and calls  # still sampled
+    calls.clear()
+    assert check_step(gd.descent_lemma(), 4).ok and calls  # an inequality: sampled first

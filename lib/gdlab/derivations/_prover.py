@@ -539,10 +539,19 @@ def _eliminate_known_abs(e, reg: Region):
     return e
 
 
-def prove_zero(expr, assumptions=()) -> tuple[bool, object, str]:
-    """Prove ``expr == 0`` (entrywise for a matrix). Returns (proved, residual, how)."""
+def prove_zero(expr, assumptions=(), quick: bool = False) -> tuple[bool, object, str]:
+    """Prove ``expr == 0`` (entrywise for a matrix). Returns (proved, residual, how).
+
+    ``quick`` tries only the exact rational zero test on ``expr`` itself, the first test of the
+    full method (no ``cancel``/``simplify``, no assumed ranges): what it proves, the full method
+    proves in the same way, and what it does not prove is reported as not proved.
+    """
     if isinstance(expr, sp.MatrixBase):
-        results = [prove_zero(e, assumptions) for e in expr]
+        results = []
+        for e in expr:
+            results.append(prove_zero(e, assumptions, quick))
+            if quick and not results[-1][0]:
+                return False, expr, "not proved by the quick test"
         ok = all(r[0] for r in results)
         residual = sp.Matrix(expr.shape[0], expr.shape[1], [r[1] for r in results])
         return ok, residual, "identity, entry by entry"
@@ -551,6 +560,10 @@ def prove_zero(expr, assumptions=()) -> tuple[bool, object, str]:
     e = substitute_equalities(e, reg.equalities)
     if e.has(sp.Sum):
         e = e.doit() if not _has_symbolic_sum(e) else normalize_sums(e)
+    if quick:
+        if e == 0 or rational_zero(e):  # what _zero(e) tries first
+            return True, sp.S.Zero, "simplifies to 0"
+        return False, e, "not proved by the quick test"
     if _zero(e):
         return True, sp.S.Zero, "simplifies to 0"
     boxed = _eliminate_known_abs(reg.apply(e), reg)
