@@ -39,6 +39,12 @@ CASES = [
     (1 / s, True, False, (True, True, False, False)),  # pole at the open end
     ((s - 2) / (s + 1), False, False, (False, False, True, True)),
     ((s - third) ** 2 / (s + 1), False, False, (False, True, False, False)),
+    # roots 1e-9 from an end (an isolating interval would need ~1e9 refinement steps)
+    ((s - 1) * (s - 1 + sp.Rational(1, 10**9)) ** 2, False, False, (False, False, False, True)),
+    (s * (s - sp.Rational(1, 10**9)) * (s - 1), True, True, (False,) * 4),
+    (-s * (s - sp.Rational(1, 10**9)) ** 2, True, True, (False, False, False, True)),
+    ((s**2 - half) ** 2 * (s - 1), False, True, (False, False, False, True)),
+    (s**3 * (3 * s - 1) ** 3 * (s**2 - third) ** 2, False, False, (False,) * 4),
     # roots of s: s = u^L with L the lcm of the root orders, on the same interval
     (sp.sqrt(s) - 1, False, True, (False, False, True, True)),  # heavy_ball_rate's residual
     (sp.sqrt(s) - 1, False, False, (False, False, False, True)),

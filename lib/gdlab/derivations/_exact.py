@@ -7,9 +7,9 @@ prover falls back to ``cancel``/``simplify`` and ``solveset`` otherwise.
   its atoms, by evaluating it bottom-up as a fraction of sparse polynomials over ZZ (no gcd, no
   global expansion of the unexpanded matrix products the checker builds).
 - :func:`unit_interval_sign`: the sign of a univariate rational function with rational
-  coefficients (of ``s`` or of a root of ``s``) on ``[0, 1]`` (either end open), from the real
-  roots of its numerator, isolated over QQ, and its value at exact rational points between
-  them.
+  coefficients (of ``s`` or of a root of ``s``) on ``[0, 1]`` (either end open), from the
+  number of real roots of its numerator's factors inside (Sturm sequences over QQ) and its
+  value at an exact rational point.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from sympy.polys.rings import PolyRing
 
 __all__ = ["rational_zero", "unit_interval_sign"]
 
-#: refinement steps allowed to separate isolating intervals from 0, 1 and each other
-_MAX_REFINE = 200
 #: terms a numerator or denominator may reach in the zero test before it gives up
 _MAX_TERMS = 20_000
 _SPECIAL = (sp.S.Infinity, sp.S.NegativeInfinity, sp.S.ComplexInfinity, sp.S.NaN)
@@ -159,42 +157,20 @@ def _vanishes_on(p: sp.Poly, open0: bool, open1: bool) -> bool:
     return interior > 0 or (at0 and not open0) or (at1 and not open1)
 
 
-def _interior_roots(p: sp.Poly) -> list:
-    """Disjoint isolating intervals ``[a, b]`` (rational, ``0 < a <= b < 1``, sorted, with gaps
-    between them) of the distinct real roots of ``p`` strictly inside (0, 1)."""
+def _roots_inside(p: sp.Poly) -> int:
+    """The number of distinct roots of ``p`` in the open interval (0, 1) (Sturm sequences)."""
     sqf = p.sqf_part()
-    at0, at1 = sqf.eval(0) == 0, sqf.eval(1) == 0
-    found = []
-    for (a, b), _ in sqf.intervals(inf=0, sup=1):
-        a, b = sp.Rational(a), sp.Rational(b)
-        if a == b and (a == 0 and at0 or a == 1 and at1):
-            continue  # an exact root at an end: decided by the caller
-        found.append([a, b])
-    found.sort()
+    return sqf.count_roots(0, 1) - (sqf.eval(0) == 0) - (sqf.eval(1) == 0)
 
-    def refine(iv):
-        if iv[0] == iv[1]:
-            raise _Undecided  # cannot shrink a point; only possible at 0 or 1, handled above
-        a, b = sqf.refine_root(iv[0], iv[1], steps=1)
-        iv[0], iv[1] = sp.Rational(a), sp.Rational(b)
 
-    for iv in found:
-        steps = 0
-        while iv[0] <= 0 or iv[1] >= 1:
-            refine(iv)
-            steps += 1
-            if steps > _MAX_REFINE:
-                raise _Undecided
-    for left, right in zip(found, found[1:], strict=False):
-        steps = 0
-        while left[1] >= right[0]:
-            for iv in (left, right):
-                if iv[0] != iv[1]:
-                    refine(iv)
-            steps += 1
-            if steps > _MAX_REFINE:
-                raise _Undecided
-    return found
+def _odd_part(p: sp.Poly) -> sp.Poly:
+    """The product of the square-free factors of ``p`` of odd multiplicity: where ``p`` changes
+    sign."""
+    out = sp.Poly(1, *p.gens, domain=p.domain)
+    for factor, multiplicity in p.sqf_list()[1]:
+        if multiplicity % 2:
+            out *= factor
+    return out
 
 
 def _clear_roots(expr, s):
@@ -226,11 +202,12 @@ def unit_interval_sign(expr, s, open0: bool, open1: bool):
     rational coefficients, is identically zero, or has a denominator (anywhere in its tree) that
     vanishes on the interval.
 
-    The numerator's distinct roots inside (0, 1) are isolated by rational intervals (Sturm
-    sequences over QQ); between consecutive roots, and between the ends and the first and last
-    root, ``expr`` has one sign, read at an exact rational point. ``expr`` is continuous on the
-    interval, so it is ``>= 0`` there iff it is positive at every such point, and ``> 0`` iff
-    moreover its numerator has no root in the interval (ends included when closed).
+    With ``expr = p / q`` and ``q`` free of roots on the interval, ``expr`` is continuous there.
+    It takes both signs iff ``p`` has a root of odd multiplicity inside (0, 1) (counted by Sturm
+    sequences over QQ on the product of the odd-multiplicity square-free factors of ``p``).
+    Otherwise its sign on (0, 1) is the one at an exact rational point that is not a root of
+    ``p``, so by continuity ``expr >= 0`` (or ``<= 0``) on the interval; it is ``> 0`` iff
+    moreover ``p`` has no root in the interval (ends included when closed).
     """
     expr = sp.sympify(expr)
     if expr.free_symbols != {s}:
@@ -245,17 +222,17 @@ def unit_interval_sign(expr, s, open0: bool, open1: bool):
         p, q = _poly(num, s), _poly(den, s)
         if p.is_zero or _vanishes_on(q, open0, open1):
             return None
-        roots = _interior_roots(p)
     except _Undecided:
         return None
-    ends = [sp.S.Zero, *(x for iv in roots for x in iv), sp.S.One]
-    points = [(ends[k] + ends[k + 1]) / 2 for k in range(0, len(ends), 2)]
-    signs = []
-    for x in points:
-        px, qx = p.eval(x), q.eval(x)
-        if px == 0 or qx == 0:  # pragma: no cover - excluded by the isolation above
-            return None
-        signs.append((px > 0) == (qx > 0))
-    zero_inside = bool(roots) or (p.eval(0) == 0 and not open0) or (p.eval(1) == 0 and not open1)
-    nonneg, nonpos = all(signs), not any(signs)
+    if _roots_inside(_odd_part(p)):
+        return (False, False, False, False)  # p, and so expr, changes sign inside
+    # p keeps one sign on (0, 1) (zero at its roots of even multiplicity) and q has no root
+    # there: read both at a point that is not a root of p (one of deg + 1 points is not).
+    points = (sp.Rational(k, p.degree() + 2) for k in range(1, p.degree() + 2))
+    x = next(x for x in points if p.eval(x) != 0)
+    positive = (p.eval(x) > 0) == (q.eval(x) > 0)
+    zero_inside = (
+        _roots_inside(p) > 0 or (p.eval(0) == 0 and not open0) or (p.eval(1) == 0 and not open1)
+    )
+    nonneg, nonpos = positive, not positive
     return (nonneg and not zero_inside, nonneg, nonpos and not zero_inside, nonpos)
