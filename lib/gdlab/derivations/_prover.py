@@ -1,6 +1,7 @@
 """Proof methods for one obligation: an expression that must be zero, non-negative or positive.
 
-Nothing here samples. An equality is proved by simplifying to zero. An inequality is proved by
+Nothing here samples. An equality is proved by an exact zero test of rational functions
+(:func:`._exact.rational_zero`), else by simplifying to zero. An inequality is proved by
 
 1. mapping the assumed ranges onto a box: a symbol with two bounds becomes
    ``lo + (hi - lo) * s`` with ``s`` in ``[0, 1]``; with one bound, ``lo + u`` or ``hi - u`` with
@@ -8,8 +9,9 @@ Nothing here samples. An equality is proved by simplifying to zero. An inequalit
 2. removing ``Abs``/``Max``/``Min`` by their sign, or by the cases their definition allows;
 3. sign analysis: SymPy's assumptions, products and powers of signed factors, sums of signed
    terms, ``p - q`` with ``p, q >= 0`` signed like ``p^2 - q^2``, a factor linear in a box
-   variable signed by its two endpoints, and a univariate factor solved by ``solveset`` over
-   its interval.
+   variable signed by its two endpoints, and a factor in one box variable: exactly from the
+   real roots of a rational function (:func:`._exact.unit_interval_sign`), else by ``solveset``
+   over its interval.
 
 When none of these applies the obligation is reported as not proved, with its residual.
 """
@@ -17,10 +19,13 @@ When none of these applies the obligation is reported as not proved, with its re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
+
+from ._exact import rational_zero, unit_interval_sign
 
 __all__ = ["Region", "Sign", "prove_nonneg", "prove_zero", "region", "sign", "sum_normal"]
 
@@ -95,6 +100,8 @@ class Region:
     equalities: dict = field(default_factory=dict)  # symbol -> value (from Eq assumptions)
     atoms: dict = field(default_factory=dict)  # non-symbol atom -> stand-in symbol
     notes: list = field(default_factory=list)
+    # sign() results on this region, by (expression, depth, units at the time)
+    signs: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, expr):
         expr = substitute_equalities(expr, self.equalities)
@@ -120,12 +127,39 @@ def _subs(expr, mapping):
     return expr.xreplace(mapping) if all(k.is_Symbol for k in mapping) else expr.subs(mapping)
 
 
-def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
-    """Prove what can be proved about the sign of ``expr`` on ``region``'s box."""
+def sign(expr, region: Region | None = None, depth: int = 0, enough=None) -> Sign:
+    """Prove what can be proved about the sign of ``expr`` on ``region``'s box.
+
+    ``enough`` (a predicate on :class:`Sign`) stops the search at this level once what the
+    caller needs is proved; the result may then be weaker than the full analysis. The facts
+    only accumulate, so a predicate that is true of the early result is true of the full one.
+    """
     region = region or Region()
     expr = sp.sympify(expr)
     if depth > 12:
         return UNKNOWN
+    # The result depends only on the expression, the depth (the recursion is cut at 12) and
+    # the box variables; the same sub-expressions recur across the attempts below.
+    key = (expr, depth, tuple(region.units.items()))
+    found = region.signs.get(key)
+    if found is None:
+        done = _decided if enough is None else (lambda s: s.decided or enough(s))
+        found = _sign(expr, region, depth, done)
+        if enough is None:  # an early, partial answer is not memoised
+            region.signs[key] = found
+    return found
+
+
+def _decided(s: Sign) -> bool:
+    return s.decided
+
+
+@lru_cache(maxsize=1024)
+def _factor(expr):
+    return sp.factor(expr)
+
+
+def _sign(expr, region: Region, depth: int, done) -> Sign:
     if expr.is_number:
         if expr.is_zero:
             return ZERO
@@ -143,7 +177,7 @@ def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
         found |= NEG
     elif expr.is_nonpositive:
         found |= NONPOS
-    if found.decided:
+    if done(found):
         return found
     if isinstance(expr, sp.Mul):
         total = POS
@@ -154,21 +188,21 @@ def sign(expr, region: Region | None = None, depth: int = 0) -> Sign:
         found |= _pow_sign(expr, region, depth)
     elif isinstance(expr, sp.Add):
         found |= _add_sign([sign(t, region, depth + 1) for t in expr.args])
-        if not found.decided:
+        if not done(found):
             found |= _two_term_sign(expr, region, depth)
-        if not found.decided:
+        if not done(found):
             found |= _linear_unit_sign(expr, region, depth)
-        if not found.decided:
-            factored = sp.factor(expr)
+        if not done(found):
+            factored = _factor(expr)
             if factored != expr and not isinstance(factored, sp.Add):
                 found |= sign(factored, region, depth + 1)
-        if not found.decided:
+        if not done(found):
             num, den = sp.fraction(sp.together(expr))
             if den != 1:
                 found |= _mul_sign(
                     sign(num, region, depth + 1), _inverse(sign(den, region, depth + 1))
                 )
-        if not found.decided:
+        if not done(found):
             found |= _univariate_sign(expr, region)
     return found
 
@@ -243,7 +277,16 @@ def _univariate_sign(expr, region: Region) -> Sign:
     (s,) = free
     if s not in region.units:
         return UNKNOWN
-    open0, open1 = region.units[s]
+    return _unit_sign(expr, s, *region.units[s])
+
+
+@lru_cache(maxsize=2048)
+def _unit_sign(expr, s, open0: bool, open1: bool) -> Sign:
+    """The sign of ``expr``, a function of ``s`` alone, on ``s``'s interval: exactly from the
+    roots of a rational function, else by ``solveset`` over the interval."""
+    exact = unit_interval_sign(expr, s, open0, open1)
+    if exact is not None:
+        return Sign(*exact)
     box = sp.Interval(0, 1, open0, open1)
     found = UNKNOWN
     for rel, fact in ((expr > 0, POS), (expr >= 0, NONNEG), (expr < 0, NEG), (expr <= 0, NONPOS)):
@@ -276,7 +319,7 @@ def _bounds_of(rel: Relational, region: Region) -> list:
         out.append((big, "lower", small, strict))
     if out:
         return out
-    diff = sp.factor(big - small)
+    diff = _factor(big - small)
     keep, flip = [], False
     for f in sp.Mul.make_args(diff):
         s = sign(f, region)
@@ -468,8 +511,9 @@ def _offset(value, reference):
     return diff if diff.is_number else 0
 
 
+@lru_cache(maxsize=1024)
 def _zero(e) -> bool:
-    if e == 0:
+    if e == 0 or rational_zero(e):
         return True
     for attempt in (sp.cancel, sp.expand, sp.simplify):
         try:
@@ -495,10 +539,19 @@ def _eliminate_known_abs(e, reg: Region):
     return e
 
 
-def prove_zero(expr, assumptions=()) -> tuple[bool, object, str]:
-    """Prove ``expr == 0`` (entrywise for a matrix). Returns (proved, residual, how)."""
+def prove_zero(expr, assumptions=(), quick: bool = False) -> tuple[bool, object, str]:
+    """Prove ``expr == 0`` (entrywise for a matrix). Returns (proved, residual, how).
+
+    ``quick`` tries only the exact rational zero test on ``expr`` itself, the first test of the
+    full method (no ``cancel``/``simplify``, no assumed ranges): what it proves, the full method
+    proves in the same way, and what it does not prove is reported as not proved.
+    """
     if isinstance(expr, sp.MatrixBase):
-        results = [prove_zero(e, assumptions) for e in expr]
+        results = []
+        for e in expr:
+            results.append(prove_zero(e, assumptions, quick))
+            if quick and not results[-1][0]:
+                return False, expr, "not proved by the quick test"
         ok = all(r[0] for r in results)
         residual = sp.Matrix(expr.shape[0], expr.shape[1], [r[1] for r in results])
         return ok, residual, "identity, entry by entry"
@@ -507,6 +560,10 @@ def prove_zero(expr, assumptions=()) -> tuple[bool, object, str]:
     e = substitute_equalities(e, reg.equalities)
     if e.has(sp.Sum):
         e = e.doit() if not _has_symbolic_sum(e) else normalize_sums(e)
+    if quick:
+        if e == 0 or rational_zero(e):  # what _zero(e) tries first
+            return True, sp.S.Zero, "simplifies to 0"
+        return False, e, "not proved by the quick test"
     if _zero(e):
         return True, sp.S.Zero, "simplifies to 0"
     boxed = _eliminate_known_abs(reg.apply(e), reg)
@@ -523,6 +580,14 @@ def _has_symbolic_sum(e) -> bool:
     )
 
 
+def _need_pos(s: Sign) -> bool:
+    return s.pos
+
+
+def _need_nonneg(s: Sign) -> bool:
+    return s.nonneg
+
+
 def _goal(e, strict: bool, reg: Region, depth: int = 0) -> bool:
     e = _eliminate_known_abs(e, reg)
     node = next(
@@ -530,8 +595,8 @@ def _goal(e, strict: bool, reg: Region, depth: int = 0) -> bool:
         None,
     )
     if node is None or depth > 6:
-        s = sign(e, reg)
-        return s.pos if strict else s.nonneg
+        need = _need_pos if strict else _need_nonneg
+        return need(sign(e, reg, enough=need))
     d = sp.Dummy("d")
     linear = e.xreplace({node: d})
     coeff = sp.diff(linear, d)

@@ -451,17 +451,23 @@ def _sub(a, b):
 # --------------------------------------------------------------------------- proving
 
 
-def prove(ob: Obligation) -> tuple[bool, Any, str]:
-    """Prove one obligation; returns (proved, residual, how)."""
+def prove(ob: Obligation, quick: bool = False) -> tuple[bool, Any, str]:
+    """Prove one obligation; returns (proved, residual, how).
+
+    ``quick``: only an equality, and only by the exact rational zero test (see
+    :func:`._prover.prove_zero`); anything else is reported as not proved.
+    """
     if ob.goal == "true":
         return bool(ob.expr is sp.true), ob.expr, ob.note
+    if quick and ob.goal != "zero":
+        return False, ob.expr, "not proved by the quick test"
     expr, assume = ob.expr, ob.assume
     if ob.change is not None:
         c = ob.change
         expr = expr.subs(c.old, c.new) if not isinstance(expr, sp.MatrixBase) else expr
         assume = tuple(a.subs(c.old, c.new) for a in assume)
     if ob.goal == "zero":
-        return _prover.prove_zero(expr, assume)
+        return _prover.prove_zero(expr, assume, quick)
     strict = ob.goal == "pos"
     if ob.method is not None:
         return _prove_by_method(expr, assume, strict, ob.method)
@@ -518,8 +524,14 @@ def check_step(d: Derivation, index: int) -> StepResult:
 
     hows, failed, residual, found = [], [], None, None
     for ob in obs:
+        # An identity of rational functions is proved at once by the exact zero test, which
+        # the full proof below would try first anyway; sampling could not contradict it.
+        quick = _quick_proof(ob)
+        if quick is not None:
+            hows.append(quick)
+            continue
         # A few sampled points first: a false claim is rejected at once, with the point that
-        # shows it. A claim is only ever accepted by the proof below.
+        # shows it. A claim is only ever accepted by a proof.
         point = refute(ob, samples=QUICK_SAMPLES) if _small(ob.expr) else None
         if point is not None:
             failed.append(ob.note)
@@ -542,6 +554,17 @@ def check_step(d: Derivation, index: int) -> StepResult:
             index, False, how, residual=residual, failed=tuple(failed), counterexample=found
         )
     return StepResult(index, True, how)
+
+
+def _quick_proof(ob: Obligation) -> str | None:
+    """How ``ob`` is proved by :func:`prove` with ``quick=True``, or None."""
+    if ob.goal != "zero":
+        return None
+    try:
+        ok, _, how = prove(ob, quick=True)
+    except Exception:  # noqa: BLE001 - the full route below reports what went wrong
+        return None
+    return how if ok else None
 
 
 def _small(expr) -> bool:
