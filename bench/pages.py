@@ -42,10 +42,17 @@ def toc_pages() -> list[Path]:
     return [ROOT / f"{page}.md" for page in pages]
 
 
+def is_notebook(page: Path) -> bool:
+    """Whether MyST-NB executes ``page``: a MyST notebook (a kernelspec in its front matter)
+    with at least one code cell."""
+    notebook = jupytext.read(page, fmt="myst")
+    return "kernelspec" in notebook.metadata and any(c.cell_type == "code" for c in notebook.cells)
+
+
 def execute(page: Path) -> tuple[float, list[tuple[float, str]]]:
     """Wall-clock seconds to execute ``page`` in a fresh kernel, and each code cell's seconds
     with its first line (errors propagate)."""
-    notebook = jupytext.read(page)
+    notebook = jupytext.read(page, fmt="myst")
     client = NotebookClient(
         notebook,
         timeout=300,
@@ -75,7 +82,7 @@ def main(arguments: list[str]) -> int:
     show_cells = "--cells" in arguments
     arguments = [a for a in arguments if a != "--cells"]
     pages = [ROOT / a for a in arguments] if arguments else toc_pages()
-    pages = [p for p in pages if any(c.cell_type == "code" for c in jupytext.read(p).cells)]
+    pages = [p for p in pages if is_notebook(p)]
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores)")
     print(f"{'page':42s} seconds   target")
     slow = []
