@@ -203,3 +203,33 @@ def test_a_killed_worker_takes_its_kernel_and_folder_with_it(tmp_path, monkeypat
 def test_worker_protocol_is_documented():
     guide = (probe.ROOT / "exercises" / "instructor_guide.md").read_text()
     assert "answer pipe" in guide and "token" in guide
+
+
+# -- after a flood, a kernel slow to answer must not cost the later cells their answers ----------
+
+
+def test_after_a_flood_a_slow_kernel_costs_no_later_cell_its_answer(tmp_path, monkeypatch):
+    # After a cell prints past the output limit, the grader used to test the kernel after every
+    # later cell with a trivial request answered within two seconds. On a busy machine a reply
+    # can take longer: the cell was then taken for stuck, the kernel restarted without it, and
+    # the answer it defined was lost (4.1.1c "not defined", seen in a full run under load).
+    # Here the kernel never answers that request in time: only the cells that were interrupted
+    # may be judged by it.
+    from gdlab.grading import runner
+
+    async def too_slow(self):
+        return False
+
+    monkeypatch.setattr(runner.NotebookRun, "responsive", too_slow)
+    flood = "while True:\n    print('spam ' * 2000)"
+    nb = fx.solution("steepest_descent", proofs=False)
+    nb = fx.add_cell(nb, flood, fx.code_cell_index(nb, 'check("4.1.1b", alpha)') + 1)
+    path = tmp_path / "flood.ipynb"
+    fx.write(nb, path)
+    outcome = runner.grade_notebook(path, seed=1, exercise="steepest_descent")
+    assert outcome.status == "output_limit", (outcome.reason, outcome.events)
+    scores = {v.part: v.points for v in outcome.verdicts}
+    answers = ("4.1.1a", "4.1.1b", "4.1.1c", "4.1.1d", "4.1.1e")
+    assert [scores[p] for p in answers] == [1.0] * 5, [
+        (v.part, v.message) for v in outcome.verdicts
+    ]

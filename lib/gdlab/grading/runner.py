@@ -231,6 +231,7 @@ class _Client(NotebookClient):
         self.payloads: list[str] = []
         self.hooks: list[str] = []
         self.error_names: list[str] = []  # of the cell being run (outputs are not kept)
+        self.output_interrupts = 0  # interrupts sent because of output, over the whole run
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -260,9 +261,11 @@ class _Client(NotebookClient):
         self.output_total += size
         if self.output_total > self.limits.output_bytes and not self.flooded:
             self.flooded = True
+            self.output_interrupts += 1
             asyncio.ensure_future(self.km.interrupt_kernel())
         elif self.flooded and self.output_total > 4 * self.limits.output_bytes:
             self.output_total = self.limits.output_bytes  # keep counting cheap
+            self.output_interrupts += 1
             asyncio.ensure_future(self.km.interrupt_kernel())
 
 
@@ -427,10 +430,17 @@ class NotebookRun:
         """Execute cell ``index``: ``ok``, ``timeout`` (interrupted, kernel fine), ``dead``
         or ``stuck`` (the kernel does not answer after the interrupt)."""
         start = time.monotonic()
+        flooded_before, interrupts_before = self.client.flooded, self.client.output_interrupts
         result = await self._execute(index, self.sources[index], timeout)
         if result == "dead":
             return "dead"
-        if time.monotonic() - start >= int(max(1, timeout)) - 0.05 or self.client.flooded:
+        # Only a cell that was interrupted (for time or for output) has its kernel's answer
+        # tested: after a flood, every later cell used to be, and on a busy machine a kernel
+        # slow to answer within two seconds was taken for stuck and lost that cell's answer.
+        flooded_here = (self.client.flooded and not flooded_before) or (
+            self.client.output_interrupts != interrupts_before
+        )
+        if time.monotonic() - start >= int(max(1, timeout)) - 0.05 or flooded_here:
             if not await self.responsive():
                 return "stuck"
             if time.monotonic() - start >= int(max(1, timeout)) - 0.05:
