@@ -213,32 +213,31 @@ class ProofF(_Fn):
         return f"f({printer._print(self.args[0])})"
 
 
-class ProofGrad(sp.Function):
+class _PointArray(sp.Function):
+    """Base of the vector- and matrix-valued functions of one point, printed ``name(x)``."""
+
+    nargs = 1
+    is_commutative = False
+    _latex_name = ""
+
+    @classmethod
+    def eval(cls, x):
+        return _expanded_args(cls, (x,))
+
+    def _latex(self, printer, exp=None):
+        return rf"{self._latex_name}({printer._print(self.args[0])})"
+
+
+class ProofGrad(_PointArray):
     """The gradient ``grad f`` at a point (a vector)."""
 
-    nargs = 1
-    is_commutative = False
-
-    @classmethod
-    def eval(cls, x):
-        return _expanded_args(cls, (x,))
-
-    def _latex(self, printer, exp=None):
-        return rf"\nabla f({printer._print(self.args[0])})"
+    _latex_name = r"\nabla f"
 
 
-class ProofHess(sp.Function):
+class ProofHess(_PointArray):
     """The Hessian of ``f`` at a point (a symmetric matrix)."""
 
-    nargs = 1
-    is_commutative = False
-
-    @classmethod
-    def eval(cls, x):
-        return _expanded_args(cls, (x,))
-
-    def _latex(self, printer, exp=None):
-        return rf"\nabla^2 f({printer._print(self.args[0])})"
+    _latex_name = r"\nabla^2 f"
 
 
 class ProofNorm(_Fn):
