@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import EXPLORER_PAGE as EXPLORER
 from conftest import EXPLORER_VIEW as VIEW
-from conftest import SITE, content_pages, open_explorer, wait_for_widgets
+from conftest import ROOT, SITE, content_pages, open_explorer, wait_for_widgets
 from conftest import explorer_settings as settings
+
+sys.path.insert(0, str(ROOT / "tests"))
+from test_widgets import spoken  # noqa: E402  (the live region's number format)
 
 PAGES = content_pages()
 VENDOR = Path(__file__).with_name("vendor") / "axe-core"
@@ -202,16 +206,6 @@ def test_display_math_is_readable_by_screen_readers(open_page):
 
 
 # -- the optimizer explorer -----------------------------------------------------------------------
-
-
-def spoken(v: float, digits: int = 2) -> str:
-    """The live region's number format (explorer_core.js `spoken`), written again here."""
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        return f"{float(f'{v:.{digits}g}'):g}"
-    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def live_text(explorer) -> str:
