@@ -22,13 +22,34 @@ ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = str(ROOT / "lib")
 
 
-def run_cells(cells: list[str], limits: Limits | None = None, uid: int | None = None):
-    """The text each cell printed (stdout, stderr, errors), and the sandbox (cleaned up)."""
+class _Client(NotebookClient):
+    """nbclient's client that also keeps the text of each stream message as it came."""
+
+    messages: list[str] | None = None
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.messages is not None and msg.get("msg_type") == "stream":
+            self.messages.append(msg["content"]["text"])
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def run_cells(
+    cells: list[str],
+    limits: Limits | None = None,
+    uid: int | None = None,
+    messages: list[str] | None = None,
+):
+    """The text each cell printed (stdout, stderr, errors), and the sandbox (cleaned up).
+
+    ``messages``: a list to which the text of every stream message is appended, one item per
+    message the kernel sent.
+    """
     sandbox = Sandbox(limits or Limits(), uid=uid)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     km = SandboxedKernelManager(sandbox)
-    client = NotebookClient(nb, km=km, timeout=60, allow_errors=True, startup_timeout=60)
+    client = _Client(nb, km=km, timeout=60, allow_errors=True, startup_timeout=60)
+    client.messages = messages
     try:
         client.execute()
     finally:

@@ -233,3 +233,33 @@ def test_after_a_flood_a_slow_kernel_costs_no_later_cell_its_answer(tmp_path, mo
     assert [scores[p] for p in answers] == [1.0] * 5, [
         (v.part, v.message) for v in outcome.verdicts
     ]
+
+
+# -- a flood is stopped by an interrupt, with no restart ---------------------------------------
+
+
+def test_a_flood_is_stopped_by_an_interrupt_and_the_kernel_keeps_its_names():
+    # A kernel that printed tens of MB at once used to be killed (its message was dropped), or
+    # to answer too late and be taken for stuck: either way it was restarted and its cells
+    # replayed. With the output in bounded pieces the grader counts it past the limit and
+    # interrupts the cell; the kernel is not restarted.
+    import asyncio
+
+    from gdlab.grading import runner
+
+    flood = "while True:\n    print('spam ' * 2000)"
+    run = runner.NotebookRun(["kept = 41", flood, "kept += 1"], Limits(cell_timeout=10))
+
+    async def execute_and_ask():
+        try:
+            await run.execute_all()
+            return await run._execute(-1, "assert kept == 42", 10), run.client.error_names
+        finally:
+            await run.stop()
+            run.sandbox.cleanup()
+
+    result, errors = asyncio.run(execute_and_ask())
+    assert (result, errors) == ("ok", [])
+    assert run.events == ["output_limit: cell 2 printed too much"]
+    assert run.restarts == 0 and not run.killed_for_output
+    assert run.good == [0, 1, 2]

@@ -428,6 +428,7 @@ class Sandbox:
             connection_file = f"{INSIDE}/conn/{name}"
         argv = [python, "-m", "ipykernel_launcher", "-f", connection_file]
         argv += ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
+        argv += ["--IPKernelApp.outstream_class=gdlab.kernel_output.BoundedOutStream"]
         limits = {
             "RLIMIT_AS": self.limits.memory_bytes,
             "RLIMIT_FSIZE": self.limits.file_bytes,
