@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,6 +82,19 @@ class PageLog:
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
+    leaving: bool = False  # set by navigating(): what leaving a page cancels is not a failure
+
+    @contextmanager
+    def navigating(self):
+        """While the test leaves the page (a reload, a followed link), the requests the old
+        document still had open are cancelled, and Chromium reports them as
+        ``net::ERR_ABORTED``: those are not failed requests. A file that is missing still is
+        one: the next document that needs it asks for it again and gets an error status."""
+        self.leaving = True
+        try:
+            yield
+        finally:
+            self.leaving = False
 
     def problems(self) -> list[str]:
         return [
@@ -116,14 +130,15 @@ def open_page(browser, site_url):
             "console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None
         )
         page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: (
-                None
-                if r.url in log.blocked_requests
-                else log.failed_requests.append(f"{r.url} ({r.failure})")
-            ),
-        )
+
+        def request_failed(request):
+            if request.url in log.blocked_requests:
+                return
+            if log.leaving and request.failure == "net::ERR_ABORTED":
+                return  # still loading (the favicon, say) when the test left the page
+            log.failed_requests.append(f"{request.url} ({request.failure})")
+
+        page.on("requestfailed", request_failed)
         page.on(
             "response",
             lambda r: (
@@ -140,6 +155,13 @@ def open_page(browser, site_url):
     yield _open
     for context in contexts:
         context.close()
+
+
+def reload(page, log: PageLog) -> None:
+    """Reload ``page`` (opened by ``open_page``) and wait for its load event; what the reload
+    cancels is not logged as failed (:meth:`PageLog.navigating`)."""
+    with log.navigating():
+        page.reload(wait_until="load")
 
 
 def wait_for_mathjax(page, timeout_ms: int = 20000) -> None:

@@ -24,7 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import EXPLORER_PAGE as EXPLORER
 from conftest import EXPLORER_VIEW as VIEW
-from conftest import ROOT, SITE, content_pages, open_explorer, wait_for_widgets
+from conftest import ROOT, SITE, content_pages, open_explorer, reload, wait_for_widgets
 from conftest import explorer_settings as settings
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -75,14 +75,14 @@ def run_axe(page) -> dict:
     )
 
 
-def set_mode(page, mode: str) -> None:
+def set_mode(page, log, mode: str) -> None:
     """Switch the theme (pydata-sphinx-theme) to light or dark as its own switcher does."""
     page.evaluate(
         "(mode) => { localStorage.setItem('mode', mode); localStorage.setItem('theme', mode); }",
         mode,
     )
     page.emulate_media(color_scheme=mode)
-    page.reload(wait_until="load")
+    reload(page, log)
     page.wait_for_function("() => __probe.mathDone()", timeout=20000)
     assert page.evaluate("() => document.documentElement.dataset.theme") == mode
 
@@ -126,7 +126,7 @@ def violation_table(violations) -> str:
 def test_no_wcag_a_aa_violations(open_page, path, mode):
     page, log = open_page(path)
     wait_for_widgets(page)  # nothing still loading when the page is reloaded in the mode
-    set_mode(page, mode)
+    set_mode(page, log, mode)
     wait_for_widgets(page)
     result = run_axe(page)
     assert result["version"] == AXE_VERSION
@@ -401,7 +401,7 @@ def test_explorer_focus_is_always_visible(open_page, mode):
     """Every control the Tab key reaches shows a focus indicator of at least 2 px."""
     page, log = open_explorer(open_page)
     wait_for_widgets(page)
-    set_mode(page, mode)
+    set_mode(page, log, mode)
     wait_for_widgets(page)
     page.wait_for_function("() => document.querySelectorAll('.gdx').length > 0")
     explorer = page.locator(".gdx").first

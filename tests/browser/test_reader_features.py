@@ -69,8 +69,9 @@ def test_favicon_and_logo_are_served():
 def test_not_found_page(open_page):
     page, log = open_page("404.html")
     assert "Page not found" in page.inner_text("article")
-    page.click("article a[href$='intro.html']")
-    page.wait_for_url("**/intro.html")
+    with log.navigating():
+        page.click("article a[href$='intro.html']")
+        page.wait_for_url("**/intro.html", wait_until="load")
     assert not log.problems(), "\n".join(log.problems())
 
 

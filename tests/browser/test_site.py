@@ -13,7 +13,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SITE, content_pages, wait_for_widgets
+from conftest import SITE, content_pages, reload, wait_for_widgets
 
 PAGES = content_pages()
 TOC_PAGES = ["intro.html", "chapters/quadratic_model.html", "bibliography.html"]
@@ -29,6 +29,21 @@ def test_site_root_opens_the_landing_page(open_page):
     page.wait_for_url("**/intro.html")
     assert "Gradient-based optimization" in page.title()
     assert not log.problems(), "\n".join(log.problems())
+
+
+def test_a_request_cut_short_by_the_tests_reload_is_no_failure_but_a_missing_file_is(open_page):
+    # A full run failed an axe test on "_static/favicon.svg (net::ERR_ABORTED)": the favicon
+    # was still loading when the test reloaded the page in dark mode, and the reload cancelled
+    # it. Here a request that is never answered is open when the page is reloaded.
+    page, log = open_page("chapters/glossary.html")
+    page.route("**/never-answered.svg", lambda route: None)
+    with page.expect_request("**/never-answered.svg"):
+        page.evaluate("() => { fetch('never-answered.svg').catch(() => {}); }")
+    reload(page, log)
+    assert log.problems() == []
+    page.evaluate("() => fetch('no-such-file.svg')")
+    page.wait_for_timeout(500)
+    assert [p for p in log.problems() if "no-such-file.svg (HTTP 404)" in p], log.problems()
 
 
 @pytest.mark.parametrize("path", PAGES)
