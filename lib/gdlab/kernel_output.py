@@ -11,7 +11,8 @@ output, cannot count it against the output limit, and the kernel cannot answer a
 (it finishes the send first). :class:`BoundedOutStream` sends as soon as
 ``max_buffered_chars`` are waiting and waits for the send, as a terminal makes a writer wait:
 the printing slows to the pace of the channel and every message stays small. A single write
-longer than that is still sent whole (the grader drops and counts messages past its size cap).
+longer than that is still sent whole; past the grader's message size cap (32 MB) it is dropped
+on the way and the kernel is stopped for printing too much.
 """
 
 from ipykernel.iostream import OutStream
