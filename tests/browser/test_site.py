@@ -41,8 +41,8 @@ def test_a_request_cut_short_by_the_tests_reload_is_no_failure_but_a_missing_fil
         page.evaluate("() => { fetch('never-answered.svg').catch(() => {}); }")
     reload(page, log)
     assert log.problems() == []
-    page.evaluate("() => fetch('no-such-file.svg')")
-    page.wait_for_timeout(500)
+    with page.expect_response("**/no-such-file.svg"):
+        page.evaluate("() => { fetch('no-such-file.svg'); }")
     assert [p for p in log.problems() if "no-such-file.svg (HTTP 404)" in p], log.problems()
 
 

@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE))
 
 import sandbox_probe as probe  # noqa: E402
 import submission_fixtures as fx  # noqa: E402
+from attacks import FLOOD  # noqa: E402
 
 from gdlab.grading import EXERCISES, batch  # noqa: E402
 from gdlab.grading.sandbox import Limits  # noqa: E402
@@ -221,9 +222,8 @@ def test_after_a_flood_a_slow_kernel_costs_no_later_cell_its_answer(tmp_path, mo
         return False
 
     monkeypatch.setattr(runner.NotebookRun, "responsive", too_slow)
-    flood = "while True:\n    print('spam ' * 2000)"
     nb = fx.solution("steepest_descent", proofs=False)
-    nb = fx.add_cell(nb, flood, fx.code_cell_index(nb, 'check("4.1.1b", alpha)') + 1)
+    nb = fx.add_cell(nb, FLOOD, fx.code_cell_index(nb, 'check("4.1.1b", alpha)') + 1)
     path = tmp_path / "flood.ipynb"
     fx.write(nb, path)
     outcome = runner.grade_notebook(path, seed=1, exercise="steepest_descent")
@@ -247,8 +247,7 @@ def test_a_flood_is_stopped_by_an_interrupt_and_the_kernel_keeps_its_names():
 
     from gdlab.grading import runner
 
-    flood = "while True:\n    print('spam ' * 2000)"
-    run = runner.NotebookRun(["kept = 41", flood, "kept += 1"], Limits(cell_timeout=10))
+    run = runner.NotebookRun(["kept = 41", FLOOD, "kept += 1"], Limits(cell_timeout=10))
 
     async def execute_and_ask():
         try:
